@@ -1,0 +1,28 @@
+# Entry points. Each target installs missing Debian packages first
+# (scripts/install-deps is idempotent), then drives CMake in ./build.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all build test demo deps clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Every test twice: normally and under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps
+	cmake -S . -B $(BUILD) -DOTA_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
+
+demo: build
+	scripts/demo
+
+clean:
+	rm -rf $(BUILD)

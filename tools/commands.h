@@ -1,0 +1,7 @@
+/* The CLI's commands: each `int cmd_X(int argc, char **argv)` gets argv[0] = "X". */
+#ifndef OTA_TOOLS_COMMANDS_H
+#define OTA_TOOLS_COMMANDS_H
+
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+/* build/ota: the libota command-line tool. Dispatches to tools/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command k_commands[] = {
+    {"version", cmd_version, "print the libota version"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: ota COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {
+        fprintf(out, "  %-8s %s\n", k_commands[i].name, k_commands[i].summary);
+    }
+    fprintf(out, "\n`ota COMMAND --help` describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++) {
+        if (!strcmp(argv[1], k_commands[i].name)) {
+            return k_commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    return cli_error("unknown command '%s' (try `ota --help`)", argv[1]);
+}
