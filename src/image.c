@@ -111,6 +111,7 @@ static ota_err_t read_header(verifier_t *v, ota_image_header_t *hdr)
     /* The magic byte first: a short non-image is "not an image", not "truncated". */
     ota_err_t err = peek(v, 0, raw, 1, OTA_ERR_IMG_TOO_LONG);
     if (!err && raw[0] != OTA_IMAGE_MAGIC) {
+        hdr->magic = raw[0];
         err = OTA_ERR_IMG_MAGIC;
     }
     if (!err) {
@@ -146,11 +147,11 @@ static ota_err_t desc_page_size(const verifier_t *v, const ota_chip_t *chip, uin
 static ota_err_t check_segment(const verifier_t *v, ota_image_kind_t kind, const ota_chip_t *chip,
                                unsigned index, const ota_image_segment_t *seg, uint32_t *page)
 {
-    if (seg->data_len % 4u != 0 || seg->data_len >= OTA_IMAGE_SEG_LEN_LIMIT) {
-        return OTA_ERR_IMG_SEG_LEN;
-    }
     if (kind == OTA_IMAGE_FORMAT) {
         return OTA_OK;
+    }
+    if (seg->data_len % 4u != 0 || seg->data_len >= OTA_IMAGE_SEG_LEN_LIMIT) {
+        return OTA_ERR_IMG_SEG_LEN;
     }
     if (kind == OTA_IMAGE_APP && index == 0) {
         if (seg->data_len < OTA_APP_DESC_LEN) {

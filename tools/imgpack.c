@@ -84,13 +84,13 @@ static ota_err_t emit(packer_t *pk, uint32_t addr, const uint8_t *data, uint32_t
     return pk->oom ? OTA_ERR_IO : OTA_OK;
 }
 
-static void header(packer_t *pk, const imgpack_opts_t *o)
+static void header(packer_t *pk, const imgpack_opts_t *o, const ota_chip_t *chip)
 {
     uint8_t h[OTA_IMAGE_HEADER_LEN] = {0};
     h[0] = OTA_IMAGE_MAGIC;
     h[2] = o->spi_mode;
     h[3] = (uint8_t)((o->spi_speed & 0x0Fu) | (o->spi_size << 4));
-    put32(h + 4, o->entry_addr);
+    put32(h + 4, o->entry_addr ? o->entry_addr : chip->map[0][0]);
     h[8] = WP_PIN_DISABLED;
     put16(h + 12, o->chip_id);
     h[14] = (uint8_t)(o->min_chip_rev_full / 100u); /* legacy field: the major revision */
@@ -283,7 +283,7 @@ static ota_err_t build_once(const imgpack_opts_t *o, const ota_chip_t *chip, uin
     }
     if (!err) {
         *pk = (packer_t){.checksum = OTA_IMAGE_CHECKSUM_SEED};
-        header(pk, o);
+        header(pk, o, chip);
         err = place(pk, chip, page, flash, nflash, ram, nram);
     }
     if (!err) {
@@ -326,10 +326,8 @@ ota_err_t imgpack_build(const imgpack_opts_t *o, uint8_t **out, size_t *out_len)
 
 void imgpack_defaults(imgpack_opts_t *o, uint16_t chip_id)
 {
-    const ota_chip_t *chip = ota_chip_by_id(chip_id);
     *o = (imgpack_opts_t){0};
     o->chip_id = chip_id;
-    o->entry_addr = chip ? chip->map[0][0] : 0;
     o->max_chip_rev_full = 0xFFFFu;
     o->hash_appended = true;
 }

@@ -32,7 +32,7 @@ typedef struct imgpack_opts {
     uint8_t spi_mode;  /* header numbering: 0 QIO .. 3 DOUT */
     uint8_t spi_speed; /* nibble; 0 = the chip's 40 MHz-class default */
     uint8_t spi_size;  /* nibble; 0 = 1 MB */
-    uint32_t entry_addr;
+    uint32_t entry_addr; /* 0: the chip's first mapped code address */
     uint16_t min_chip_rev_full;
     uint16_t max_chip_rev_full;
     bool hash_appended;
@@ -44,8 +44,8 @@ typedef struct imgpack_opts {
 } imgpack_opts_t;
 
 /* esptool elf2image defaults for an app: QIO, 1 MB, default frequency,
- * entry at the chip's first mapped code address, revisions 0..0xFFFF
- * (max not set), SHA-256 appended. */
+ * revisions 0..0xFFFF (max not set), SHA-256 appended; entry point 0 (the
+ * chip's first mapped code address); no descriptor, no segments. */
 void imgpack_defaults(imgpack_opts_t *opts, uint16_t chip_id);
 
 /* A descriptor with magic, project, version, secure_version and idf_ver

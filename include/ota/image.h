@@ -78,8 +78,9 @@ typedef enum ota_image_kind {
      * revision, and the appended SHA-256 is computed but not required to
      * match (esptool may rewrite header bytes 2-3 when flashing). */
     OTA_IMAGE_BOOTLOADER = 1,
-    /* Only the file format (what esptool image-info reads): magic, segment
-     * count and lengths, bounds, checksum, SHA-256. No chip-specific rules. */
+    /* Only the file format, as esptool image-info reads it: magic, segment
+     * count, segments inside the data, checksum, SHA-256. No loader rules
+     * (segment length multiple of 4 and < 16 MiB, descriptor, MMU pages). */
     OTA_IMAGE_FORMAT = 2,
 } ota_image_kind_t;
 
@@ -178,7 +179,7 @@ typedef struct ota_boot_desc {
  *
  * Checks, in ESP-IDF's order: magic; chip id and revision (if opts->device);
  * chip known (APP/BOOTLOADER kinds); segment count <= 16; per segment: length
- * a multiple of 4 and < 16 MiB, app segment 0 >= 256 bytes, app descriptor
+ * a multiple of 4 and < 16 MiB (not for FORMAT), app segment 0 >= 256 bytes, app descriptor
  * magic at the start of segment 0 on chips with a configurable MMU page (its
  * mmu_page_size then sets the page; invalid -> 64 KiB), flash-mapped segments
  * with (flash address of data) % page == load_addr % page, data inside the
