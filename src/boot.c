@@ -236,15 +236,18 @@ static void factory_reset(boot_run_t *run)
 }
 
 /* Load attempt at one index; on success also the initial-contents write (set_actual_ota_seq). */
-static bool try_boot(boot_run_t *run, int index, int start)
+static bool try_boot(boot_run_t *run, int index)
 {
     const ota_partition_t *p = index_partition(&run->lay, index);
     uint32_t version;
-    if (!p || !image_acceptable(run, p, &version)) {
+    if (!p) {
+        return false;
+    }
+    if (!image_acceptable(run, p, &version)) {
+        run->res->fell_back = true;
         return false;
     }
     run->res->partition = p;
-    run->res->fell_back = index != start;
     if (index >= 0 && run->res->initial_contents) {
         ota_select_entry_t e;
         ota_select_entry_make(&e, (uint32_t)index + 1u, OTA_IMG_VALID);
@@ -259,17 +262,17 @@ static ota_err_t load(boot_run_t *run, int start)
 {
     if (start != OTA_BOOT_INDEX_TEST) {
         for (int i = start; i >= OTA_BOOT_INDEX_FACTORY; i--) {
-            if (try_boot(run, i, start)) {
+            if (try_boot(run, i)) {
                 return OTA_OK;
             }
         }
         for (int i = start + 1; i < (int)run->lay.app_count; i++) {
-            if (try_boot(run, i, start)) {
+            if (try_boot(run, i)) {
                 return OTA_OK;
             }
         }
     }
-    return try_boot(run, OTA_BOOT_INDEX_TEST, start) ? OTA_OK : OTA_ERR_BOOT_NO_IMAGE;
+    return try_boot(run, OTA_BOOT_INDEX_TEST) ? OTA_OK : OTA_ERR_BOOT_NO_IMAGE;
 }
 
 ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t *table,

@@ -100,7 +100,7 @@ typedef struct ota_boot_result {
     int start_index;    /* where loading started: OTA_BOOT_INDEX_* or a slot */
     int active_entry;   /* otadata copy used, -1 none */
     ota_boot_reason_t reason;
-    bool fell_back;        /* the start index's image was absent or rejected */
+    bool fell_back;        /* an image tried before this one was rejected */
     bool initial_contents; /* ota_has_initial_contents: sector 0 gets {slot+1, VALID} */
     bool factory_reset;    /* the factory-reset request was carried out */
     ota_err_t factory_reset_err; /* first erase error of the factory reset, else OTA_OK */

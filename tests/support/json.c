@@ -20,8 +20,8 @@ typedef struct parser {
     bool failed;
 } parser_t;
 
-static void fail(parser_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(parser_t *p, const char *fmt, ...)
+static void syntax_error(parser_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void syntax_error(parser_t *p, const char *fmt, ...)
 {
     if (p->failed) {
         return;
@@ -53,7 +53,7 @@ static bool expect_word(parser_t *p, const char *word)
 {
     size_t n = strlen(word);
     if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0) {
-        fail(p, "expected '%s'", word);
+        syntax_error(p, "expected '%s'", word);
         return false;
     }
     p->pos += n;
@@ -124,7 +124,7 @@ static bool sb_put_utf8(strbuf_t *b, uint32_t cp)
 static bool read_hex4(parser_t *p, uint32_t *out)
 {
     if (p->len - p->pos < 4) {
-        fail(p, "short \\u escape");
+        syntax_error(p, "short \\u escape");
         return false;
     }
     uint32_t v = 0;
@@ -138,7 +138,7 @@ static bool read_hex4(parser_t *p, uint32_t *out)
         } else if (c >= 'A' && c <= 'F') {
             v |= (uint32_t)(c - 'A' + 10);
         } else {
-            fail(p, "bad hex digit in \\u escape");
+            syntax_error(p, "bad hex digit in \\u escape");
             return false;
         }
     }
@@ -159,12 +159,12 @@ static bool read_unicode_escape(parser_t *p, strbuf_t *b)
             return false;
         }
         if (lo < 0xDC00 || lo > 0xDFFF) {
-            fail(p, "unpaired surrogate");
+            syntax_error(p, "unpaired surrogate");
             return false;
         }
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        fail(p, "unpaired surrogate");
+        syntax_error(p, "unpaired surrogate");
         return false;
     }
     return sb_put_utf8(b, cp);
@@ -181,7 +181,7 @@ static bool read_escape(parser_t *p, strbuf_t *b)
     }
     const char *hit = c > 0 ? strchr(from, c) : NULL;
     if (!hit) {
-        fail(p, "bad escape");
+        syntax_error(p, "bad escape");
         return false;
     }
     return sb_put(b, &to[hit - from], 1);
@@ -196,13 +196,13 @@ static bool read_string(parser_t *p, char **out, size_t *out_len)
     while (ok) {
         int c = peek(p);
         if (c < 0) {
-            fail(p, "unterminated string");
+            syntax_error(p, "unterminated string");
             ok = false;
         } else if (c == '"') {
             p->pos++;
             break;
         } else if (c < 0x20) {
-            fail(p, "control character in string");
+            syntax_error(p, "control character in string");
             ok = false;
         } else if (c == '\\') {
             p->pos++;
@@ -237,7 +237,7 @@ static json_value_t *read_number(parser_t *p)
     size_t digits = span(p, pos, "0123456789");
     bool integral = true;
     if (digits == 0 || (digits > 1 && p->s[pos] == '0')) {
-        fail(p, "bad number");
+        syntax_error(p, "bad number");
         return NULL;
     }
     pos += digits;
@@ -245,7 +245,7 @@ static json_value_t *read_number(parser_t *p)
         integral = false;
         size_t frac = span(p, pos + 1, "0123456789");
         if (!frac) {
-            fail(p, "bad fraction");
+            syntax_error(p, "bad fraction");
             return NULL;
         }
         pos += 1 + frac;
@@ -256,14 +256,14 @@ static json_value_t *read_number(parser_t *p)
         pos += pos < p->len && (p->s[pos] == '+' || p->s[pos] == '-');
         size_t exp = span(p, pos, "0123456789");
         if (!exp) {
-            fail(p, "bad exponent");
+            syntax_error(p, "bad exponent");
             return NULL;
         }
         pos += exp;
     }
     char text[64];
     if (pos - start >= sizeof text) {
-        fail(p, "number too long");
+        syntax_error(p, "number too long");
         return NULL;
     }
     memcpy(text, p->s + start, pos - start);
@@ -313,7 +313,7 @@ static bool read_member(parser_t *p, json_value_t *v)
     skip_ws(p);
     if (v->type == JSON_OBJECT) {
         if (peek(p) != '"') {
-            fail(p, "expected member name");
+            syntax_error(p, "expected member name");
             return false;
         }
         if (!read_string(p, &key, &key_len)) {
@@ -322,7 +322,7 @@ static bool read_member(parser_t *p, json_value_t *v)
         skip_ws(p);
         if (peek(p) != ':') {
             free(key);
-            fail(p, "expected ':'");
+            syntax_error(p, "expected ':'");
             return false;
         }
         p->pos++;
@@ -339,7 +339,7 @@ static bool read_member(parser_t *p, json_value_t *v)
 static json_value_t *read_container(parser_t *p, json_type_t type, char close)
 {
     if (++p->depth > JSON_MAX_DEPTH) {
-        fail(p, "nesting too deep");
+        syntax_error(p, "nesting too deep");
         return NULL;
     }
     json_value_t *v = new_value(type);
@@ -359,7 +359,7 @@ static json_value_t *read_container(parser_t *p, json_type_t type, char close)
             }
             if (ok && c != ',') {
                 p->pos--;
-                fail(p, "expected ',' or '%c'", close);
+                syntax_error(p, "expected ',' or '%c'", close);
                 ok = false;
             }
         }
@@ -399,10 +399,10 @@ static json_value_t *read_value(parser_t *p)
     } else if (c == 'n') {
         v = expect_word(p, "null") ? new_value(JSON_NULL) : NULL;
     } else {
-        fail(p, c < 0 ? "unexpected end of input" : "unexpected character");
+        syntax_error(p, c < 0 ? "unexpected end of input" : "unexpected character");
     }
     if (!v) {
-        fail(p, "out of memory");
+        syntax_error(p, "out of memory");
     }
     return v;
 }
@@ -416,7 +416,7 @@ json_value_t *json_parse(const char *text, size_t len, char *err, size_t err_len
     json_value_t *v = text ? read_value(&p) : NULL;
     skip_ws(&p);
     if (v && p.pos != p.len) {
-        fail(&p, "trailing data");
+        syntax_error(&p, "trailing data");
         json_free(v);
         v = NULL;
     }
