@@ -9,7 +9,8 @@
  *   - reading and writing the two sectors through the flash port (§2.5);
  *   - the application-side operations of esp_ota_ops (§2.5, §2.7, §3.3) and
  *     otatool's `switch_ota_partition` (§6.2), over (flash, partition table).
- * The bootloader's decision lives in ota/boot.h.
+ * The first two are src/otadata.c (what a bootloader links), the third is
+ * src/otadata_app.c. The bootloader's decision lives in ota/boot.h.
  *
  * Where ESP-IDF misbehaves near the end of the sequence space (it loops
  * forever or writes the "erased" sequence 0xFFFFFFFF, spec §9 / vectors note
