@@ -3,6 +3,7 @@
  * are bad (§2.6 step 7), anti-rollback (§2.7), the factory-reset and test-app
  * requests (§2.6 step 6), write failures, and argument errors.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "ota/boot.h"
