@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "ota/partition.h"
+#include "json.h"
 #include "ota_port/hash_mbedtls.h"
+#include "ota_port/simflash.h"
 #include "testutil.h"
 
 #define TABLE_LEN OTA_PART_TABLE_MAX_LEN
@@ -86,6 +88,7 @@ static void assert_part(const ota_partition_t *p, uint8_t type, uint8_t subtype,
                         uint32_t size, const char *label, uint32_t flags)
 {
     assert_non_null(p);
+    assert_non_null(label);
     assert_int_equal(p->type, type);
     assert_int_equal(p->subtype, subtype);
     assert_int_equal(p->offset, offset);
@@ -94,108 +97,74 @@ static void assert_part(const ota_partition_t *p, uint8_t type, uint8_t subtype,
     assert_int_equal(p->flags, flags);
 }
 
-/* ---- manifest.json lookup (pretty-printed with indent 1, as shipped) ---- */
+/* ---- manifest.json: the upstream tool's reading of each binary ---- */
 
-typedef struct {
-    const char *begin, *end;
-} span_t;
-
-static char *g_manifest;
+static json_value_t *g_manifest;
 
 static void load_manifest(void)
 {
-    if (g_manifest) {
-        return;
+    char err[256] = "";
+    if (!g_manifest) {
+        g_manifest = json_parse_file(tu_vector_path("manifest.json"), err, sizeof err);
     }
-    size_t len;
-    uint8_t *raw = tu_read_file(tu_vector_path("manifest.json"), &len);
-    assert_non_null(raw);
-    g_manifest = malloc(len + 1);
-    assert_non_null(g_manifest);
-    memcpy(g_manifest, raw, len);
-    g_manifest[len] = '\0';
-    free(raw);
-}
-
-static const char *span_find(span_t s, const char *needle)
-{
-    const char *hit = strstr(s.begin, needle);
-    return hit && hit < s.end ? hit : NULL;
-}
-
-/* The manifest object (a top-level case, indented 3) describing binary `rel`. */
-static span_t manifest_case(const char *rel)
-{
-    static const char *const keys[] = {"output_bin", "file"};
-    char needle[512];
-    const char *hit = NULL;
-    for (size_t k = 0; k < 2 && !hit; k++) {
-        snprintf(needle, sizeof needle, "\"%s\": \"%s\"", keys[k], rel);
-        hit = strstr(g_manifest, needle);
+    if (!g_manifest) {
+        fail_msg("manifest.json: %s", err);
     }
-    assert_non_null(hit);
-    span_t s = {hit, strstr(hit, "\n   }")};
-    while (s.begin > g_manifest && strncmp(s.begin, "\n   {", 5) != 0) {
-        s.begin--;
+}
+
+/* The case of partition.{valid,idf_builtin,idf_testdata} describing binary rel. */
+static const json_value_t *manifest_case(const char *rel)
+{
+    static const char *const sections[] = {"partition.valid", "partition.idf_builtin",
+                                           "partition.idf_testdata"};
+    for (size_t s = 0; s < 3; s++) {
+        const json_value_t *cases = json_path(g_manifest, sections[s]);
+        for (size_t i = 0; i < json_len(cases); i++) {
+            const json_value_t *c = json_at(cases, i);
+            const char *bin = json_str(json_get(c, "output_bin"));
+            bin = bin ? bin : json_str(json_get(c, "file"));
+            if (bin && strcmp(bin, rel) == 0) {
+                return c;
+            }
+        }
     }
-    assert_non_null(s.end);
-    return s;
+    fail_msg("%s: not described in manifest.json", rel);
+    return NULL;
 }
 
-static uint32_t json_uint(span_t s, const char *key)
+/* gen_args "--flash-size" "NMB" of the case, in bytes; 0 when absent. */
+static uint32_t manifest_flash_size(const json_value_t *c)
 {
-    char needle[64];
-    snprintf(needle, sizeof needle, "\"%s\": ", key);
-    const char *hit = span_find(s, needle);
-    assert_non_null(hit);
-    return (uint32_t)strtoul(hit + strlen(needle), NULL, 10);
-}
-
-static void json_name(span_t s, char *out, size_t cap)
-{
-    const char *hit = span_find(s, "\"name\": \"");
-    assert_non_null(hit);
-    hit += strlen("\"name\": \"");
-    const char *q = strchr(hit, '"');
-    assert_non_null(q);
-    assert_true((size_t)(q - hit) < cap);
-    assert_null(memchr(hit, '\\', (size_t)(q - hit))); /* no escapes in these vectors */
-    memcpy(out, hit, (size_t)(q - hit));
-    out[q - hit] = '\0';
-}
-
-/* gen_args "--flash-size", "NMB" of the case, in bytes; 0 when absent. */
-static uint32_t manifest_flash_size(span_t c)
-{
-    const char *hit = span_find(c, "\"--flash-size\",");
-    if (!hit) {
-        return 0;
+    const json_value_t *args = json_get(c, "gen_args");
+    for (size_t i = 0; i + 1 < json_len(args); i++) {
+        const char *arg = json_str(json_at(args, i));
+        if (arg && strcmp(arg, "--flash-size") == 0) {
+            return (uint32_t)strtoul(json_str(json_at(args, i + 1)), NULL, 10) * MIB;
+        }
     }
-    hit = strchr(hit + strlen("\"--flash-size\","), '"');
-    assert_non_null(hit);
-    return (uint32_t)strtoul(hit + 1, NULL, 10) * MIB;
+    return 0;
+}
+
+static uint32_t json_u32(const json_value_t *obj, const char *key)
+{
+    bool ok = false;
+    int64_t v = json_int(json_get(obj, key), &ok);
+    assert_true(ok && v >= 0 && v <= UINT32_MAX);
+    return (uint32_t)v;
 }
 
 /* The parsed table equals the upstream tool's reading recorded in the manifest. */
-static void assert_matches_manifest(span_t c, const ota_partition_table_t *t)
+static void assert_matches_manifest(const json_value_t *c, const ota_partition_table_t *t)
 {
-    const char *md5 = span_find(c, "\"md5\": ");
-    assert_non_null(md5);
-    assert_int_equal(t->has_md5, md5[strlen("\"md5\": ")] == '{');
-
-    const char *arr = span_find(c, "\"entries\": [");
-    assert_non_null(arr);
-    const char *arr_end = strstr(arr, "\n    ]");
-    size_t n = 0;
-    for (const char *o = strchr(arr, '{'); o && o < arr_end; o = strchr(o + 1, '{'), n++) {
-        span_t e = {o, strchr(o, '}')};
-        char name[64];
-        assert_true(n < t->count);
-        json_name(e, name, sizeof name);
-        assert_part(&t->entries[n], (uint8_t)json_uint(e, "type"), (uint8_t)json_uint(e, "subtype"),
-                    json_uint(e, "offset"), json_uint(e, "size"), name, json_uint(e, "flags"));
+    assert_int_equal(t->has_md5, json_is(json_get(c, "md5"), JSON_OBJECT));
+    const json_value_t *entries = json_get(c, "entries");
+    assert_int_equal(json_len(entries), t->count);
+    for (size_t i = 0; i < t->count; i++) {
+        const json_value_t *e = json_at(entries, i);
+        assert_part(&t->entries[i], (uint8_t)json_u32(e, "type"), (uint8_t)json_u32(e, "subtype"),
+                    json_u32(e, "offset"), json_u32(e, "size"), json_str(json_get(e, "name")),
+                    json_u32(e, "flags"));
     }
-    assert_int_equal(n, t->count);
 }
 
 /* ---- upstream vectors ---- */
@@ -206,7 +175,7 @@ static void check_vector_bin(const char *rel)
     size_t len;
     uint8_t *bin = tu_read_file(tu_vector_path(rel), &len);
     assert_non_null(bin);
-    span_t c = manifest_case(rel);
+    const json_value_t *c = manifest_case(rel);
     const ota_partition_parse_opts_t opts = {
         .md5 = md5_port(), .check_overlap = true, .flash_size = manifest_flash_size(c)};
     ota_partition_table_t t;
@@ -293,6 +262,19 @@ static void assert_two_ota_entries(const ota_partition_table_t *t)
     assert_part(&t->entries[5], 0, 0x11, 0x210000, MIB, "ota_1", 0);
 }
 
+/* The §1.9 table encoded by this test's own writer. */
+static void raw_two_ota(uint8_t *buf)
+{
+    memset(buf, 0xFF, TABLE_LEN);
+    raw_entry(buf, 0, 0x50AA, 1, 0x02, 0x9000, 0x4000, "nvs", 0);
+    raw_entry(buf, 1, 0x50AA, 1, 0x00, 0xD000, 0x2000, "otadata", 0);
+    raw_entry(buf, 2, 0x50AA, 1, 0x01, 0xF000, 0x1000, "phy_init", 0);
+    raw_entry(buf, 3, 0x50AA, 0, 0x00, 0x10000, MIB, "factory", 0);
+    raw_entry(buf, 4, 0x50AA, 0, 0x10, 0x110000, MIB, "ota_0", 0);
+    raw_entry(buf, 5, 0x50AA, 0, 0x11, 0x210000, MIB, "ota_1", 0);
+    raw_md5(buf, 6);
+}
+
 /* Serializing the resolved entries gives the spec's bytes (no vector files needed). */
 static void test_spec_two_ota_serialize(void **state)
 {
@@ -316,6 +298,9 @@ static void test_spec_two_ota_serialize(void **state)
     assert_memory_equal(out + 0xD0, k_two_ota_md5, 16);
     ota_port_sha256(out, sizeof out, sha);
     assert_memory_equal(sha, k_two_ota_sha256, 32);
+    uint8_t raw[TABLE_LEN];
+    raw_two_ota(raw); /* the test's own writer agrees with the spec, for the flash tests */
+    assert_memory_equal(raw, out, TABLE_LEN);
 
     ota_partition_table_t back;
     assert_int_equal(parse_md5(out, sizeof out, &back), OTA_OK);
@@ -716,10 +701,83 @@ static void test_ota_slot(void **state)
     assert_false(OTA_PART_IS_OTA_SLOT(&t.entries[2]));
 }
 
+/* ---- load from flash (simulator) ---- */
+
+static void sim_with_table(ota_simflash_t *sim, uint32_t size, uint32_t table_offset)
+{
+    const ota_simflash_geometry_t geo = {.size = size, .sector_size = 0x1000, .write_size = 4};
+    uint8_t raw[TABLE_LEN];
+    assert_int_equal(ota_simflash_init_ram(sim, &geo), OTA_OK);
+    raw_two_ota(raw);
+    assert_int_equal(ota_flash_write(&sim->flash, table_offset, raw, sizeof raw), OTA_OK);
+    ota_simflash_reset_stats(sim);
+}
+
+static void test_load_from_flash(void **state)
+{
+    (void)state;
+    ota_simflash_t sim;
+    ota_partition_table_t t;
+    uint8_t scratch[TABLE_LEN];
+    const ota_partition_parse_opts_t all = {.md5 = md5_port(), .require_md5 = true, .check_overlap = true};
+    sim_with_table(&sim, 4 * MIB, OTA_PART_TABLE_OFFSET_DEFAULT);
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, &all, scratch, &t), OTA_OK);
+    assert_two_ota_entries(&t);
+    assert_int_equal(sim.stats.reads, 1); /* one read of exactly the entry window */
+    assert_int_equal(sim.stats.bytes_read, TABLE_LEN);
+    assert_int_equal(sim.stats.mutations, 0);
+    /* Another offset holds nothing: erased flash is an empty table. */
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x10000, NULL, scratch, &t), OTA_ERR_PART_EMPTY);
+    ota_simflash_close(&sim);
+
+    sim_with_table(&sim, 4 * MIB, 0x10000);
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x10000, &all, scratch, &t), OTA_OK);
+    assert_int_equal(t.count, 6);
+    ota_simflash_close(&sim);
+}
+
+static void test_load_checks_flash_size(void **state)
+{
+    (void)state;
+    ota_simflash_t sim;
+    ota_partition_table_t t;
+    uint8_t scratch[TABLE_LEN];
+    sim_with_table(&sim, 2 * MIB, 0x8000); /* ota_1 ends at 0x310000 */
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, NULL, scratch, &t),
+                     OTA_ERR_PART_OUT_OF_FLASH);
+    assert_int_equal(t.count, 0);
+    const ota_partition_parse_opts_t zero = {.md5 = md5_port()};
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, &zero, scratch, &t),
+                     OTA_ERR_PART_OUT_OF_FLASH);
+    const ota_partition_parse_opts_t big = {.flash_size = 4 * MIB};
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, &big, scratch, &t), OTA_OK);
+    ota_simflash_close(&sim);
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    ota_simflash_t sim;
+    ota_partition_table_t t;
+    uint8_t scratch[TABLE_LEN];
+    sim_with_table(&sim, MIB, 0x8000);
+    const ota_partition_parse_opts_t loose = {.flash_size = 4 * MIB};
+    assert_int_equal(ota_partition_table_load(&sim.flash, MIB - 0x800, NULL, scratch, &t),
+                     OTA_ERR_FLASH_RANGE);
+    sim.fail.read_at = 1;
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, &loose, scratch, &t), OTA_ERR_FLASH_IO);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, &loose, scratch, &t), OTA_OK);
+    assert_int_equal(ota_partition_table_load(NULL, 0x8000, NULL, scratch, &t), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, NULL, NULL, &t), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_partition_table_load(&sim.flash, 0x8000, NULL, scratch, NULL), OTA_ERR_INVALID_ARG);
+    ota_simflash_close(&sim);
+}
+
 static int teardown_group(void **state)
 {
     (void)state;
-    free(g_manifest);
+    json_free(g_manifest);
     g_manifest = NULL;
     return 0;
 }
@@ -750,6 +808,9 @@ int main(void)
         cmocka_unit_test(test_find_first),
         cmocka_unit_test(test_next_iterates_in_table_order),
         cmocka_unit_test(test_ota_slot),
+        cmocka_unit_test(test_load_from_flash),
+        cmocka_unit_test(test_load_checks_flash_size),
+        cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_group);
 }
