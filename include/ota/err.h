@@ -40,6 +40,7 @@ extern "C" {
     X(OTA_ERR_PART_LENGTH, 307, "partition table: length not a multiple of 32 bytes") \
     X(OTA_ERR_PART_EMPTY, 308, "partition table: empty") \
     X(OTA_ERR_PART_DUP_MD5, 309, "partition table: more than one MD5 entry") \
+    X(OTA_ERR_PART_AFTER_MD5, 310, "partition table: partition entry after the MD5 entry") \
     X(OTA_ERR_CSV_SYNTAX, 400, "partition CSV: invalid field") \
     X(OTA_ERR_CSV_OVERLAP, 401, "partition CSV: partitions overlap") \
     X(OTA_ERR_CSV_ALIGN, 402, "partition CSV: offset or size not aligned") \
