@@ -9,26 +9,14 @@
 
 /* ---- Partition table ------------------------------------------------------- */
 
-static const ota_partition_t *find_first(const ota_partition_table_t *table, uint8_t type,
-                                         uint8_t subtype)
-{
-    for (size_t i = 0; i < table->count; i++) {
-        const ota_partition_t *p = &table->entries[i];
-        if (p->type == type && p->subtype == subtype) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
 static const ota_partition_t *find_app(const ota_partition_table_t *table, uint8_t subtype)
 {
-    return find_first(table, OTA_PART_TYPE_APP, subtype);
+    return ota_partition_find_first(table, OTA_PART_TYPE_APP, subtype, NULL);
 }
 
 const ota_partition_t *ota_otadata_partition(const ota_partition_table_t *table)
 {
-    return find_first(table, OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA);
+    return ota_partition_find_first(table, OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA, NULL);
 }
 
 unsigned ota_app_count_boot(const ota_partition_table_t *table)
