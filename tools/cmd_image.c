@@ -53,11 +53,27 @@ static int parse_chip(const char *name, uint16_t *chip_id)
     return cli_error("unknown chip '%s' (known: %s)", name, list);
 }
 
-/* Read a file into an imgfile (a partition in a RAM flash). */
-static int open_image(const char *path, imgfile_t *f)
+/* A non-option argument of `image info|verify`: the one FILE. */
+static int positional(const char *cmd, const char *arg, const char **path)
+{
+    if (arg[0] == '-' && arg[1] != '\0') {
+        return cli_error("image %s: unknown option '%s' (see `ota image --help`)", cmd, arg);
+    }
+    if (*path) {
+        return cli_error("image %s: unexpected argument '%s'", cmd, arg);
+    }
+    *path = arg;
+    return 0;
+}
+
+/* Read FILE into an imgfile (a partition in a RAM flash). */
+static int open_image(const char *cmd, const char *path, imgfile_t *f)
 {
     uint8_t *data;
     size_t len;
+    if (!path) {
+        return cli_error("image %s: missing FILE (see `ota image --help`)", cmd);
+    }
     int rc = cli_read_file(path, &data, &len);
     if (rc) {
         return rc;
@@ -99,22 +115,16 @@ static int image_info(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
-    for (int i = 1; i < argc; i++) {
+    int rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_error("image info: unknown option '%s' (see `ota image --help`)", argv[i]);
-        } else if (path) {
-            return cli_error("image info: unexpected argument '%s'", argv[i]);
         } else {
-            path = argv[i];
+            rc = positional("info", argv[i], &path);
         }
     }
-    if (!path) {
-        return cli_error("image info: missing FILE (see `ota image --help`)");
-    }
     imgfile_t f;
-    int rc = open_image(path, &f);
+    rc = rc ? rc : open_image("info", path, &f);
     if (rc) {
         return rc;
     }
@@ -137,33 +147,26 @@ static int image_verify(int argc, char **argv)
     ota_image_device_t device = {0, OTA_CHIP_REV_ANY, 0, false};
     bool have_device = false;
     ota_image_kind_t kind = OTA_IMAGE_APP;
-    for (int i = 1; i < argc; i++) {
+    int rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--bootloader")) {
             kind = OTA_IMAGE_BOOTLOADER;
         } else if (!strcmp(argv[i], "--chip")) {
             const char *v = option_value(argc, argv, &i);
-            if (!v || parse_chip(v, &device.chip_id)) {
-                return CLI_EXIT_USAGE;
-            }
+            rc = v ? parse_chip(v, &device.chip_id) : CLI_EXIT_USAGE;
             have_device = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_error("image verify: unknown option '%s' (see `ota image --help`)", argv[i]);
-        } else if (path) {
-            return cli_error("image verify: unexpected argument '%s'", argv[i]);
         } else {
-            path = argv[i];
+            rc = positional("verify", argv[i], &path);
         }
     }
-    if (!path) {
-        return cli_error("image verify: missing FILE (see `ota image --help`)");
-    }
     imgfile_t f;
-    int rc = open_image(path, &f);
+    rc = rc ? rc : open_image("verify", path, &f);
     if (rc) {
         return rc;
     }
     ota_image_info_t info;
     ota_err_t err = imgfile_verify(&f, kind, have_device ? &device : NULL, WORK_BUF_LEN, &info);
+    uint32_t file_len = f.len;
     imgfile_close(&f);
     if (err == OTA_OK) {
         printf("%s: valid %s image for %s, %u bytes\n", path, kind == OTA_IMAGE_APP ? "app" : "bootloader",
@@ -171,7 +174,7 @@ static int image_verify(int argc, char **argv)
         return 0;
     }
     char why[512];
-    image_describe_failure(why, sizeof why, err, &info, f.len, have_device ? &device : NULL);
+    image_describe_failure(why, sizeof why, err, &info, file_len, have_device ? &device : NULL);
     cli_error("'%s': %s", path, why);
     return is_image_error(err) ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
 }
@@ -261,57 +264,75 @@ static int parse_u16_opt(const char *opt, const char *text, uint16_t *out)
     return rc;
 }
 
-/* One option of `image pack` (argv[*i]); consumes its value. */
-static int pack_option(int argc, char **argv, int *i, pack_args_t *a)
+enum pack_opt {
+    PO_OUT, PO_CHIP, PO_PROJECT, PO_VERSION, PO_DATE, PO_TIME, PO_SECURE_VERSION, PO_SIZE,
+    PO_SEGMENT, PO_FLASH_MODE, PO_FLASH_SIZE, PO_MIN_REV, PO_MAX_REV, PO_NO_HASH,
+};
+
+static const struct {
+    const char *name;
+    enum pack_opt id;
+} k_pack_opts[] = {
+    {"-o", PO_OUT}, {"--chip", PO_CHIP}, {"--project", PO_PROJECT}, {"--version", PO_VERSION},
+    {"--date", PO_DATE}, {"--time", PO_TIME}, {"--secure-version", PO_SECURE_VERSION}, {"--size", PO_SIZE},
+    {"--segment", PO_SEGMENT}, {"--flash-mode", PO_FLASH_MODE}, {"--flash-size", PO_FLASH_SIZE},
+    {"--min-rev-full", PO_MIN_REV}, {"--max-rev-full", PO_MAX_REV}, {"--no-hash", PO_NO_HASH},
+};
+
+/* Apply option `id` with its value v. */
+static int pack_set(pack_args_t *a, enum pack_opt id, const char *opt, const char *v)
 {
-    static const char *const k_valued[] = {"-o", "--chip", "--project", "--version", "--date", "--time",
-                                           "--secure-version", "--size", "--segment", "--flash-mode",
-                                           "--flash-size", "--min-rev-full", "--max-rev-full"};
-    const char *opt = argv[*i];
-    if (!strcmp(opt, "--no-hash")) {
+    switch (id) {
+    case PO_OUT:
+        a->out = v;
+        return 0;
+    case PO_CHIP:
+        a->have_chip = true;
+        return parse_chip(v, &a->opts.chip_id);
+    case PO_PROJECT:
+        a->project = v;
+        return 0;
+    case PO_VERSION:
+        a->version = v;
+        return 0;
+    case PO_DATE:
+        a->date = v;
+        return 0;
+    case PO_TIME:
+        a->time = v;
+        return 0;
+    case PO_SECURE_VERSION:
+        return parse_u32_opt(opt, v, UINT32_MAX, &a->desc.secure_version);
+    case PO_SIZE:
+        return parse_u32_opt(opt, v, OTA_IMAGE_SEG_LEN_LIMIT - 1u, &a->opts.target_size);
+    case PO_SEGMENT:
+        return parse_segment(v, a);
+    case PO_FLASH_MODE:
+        return parse_flash_mode(v, a);
+    case PO_FLASH_SIZE:
+        return parse_flash_size(v, a);
+    case PO_MIN_REV:
+        return parse_u16_opt(opt, v, &a->opts.min_chip_rev_full);
+    case PO_MAX_REV:
+        return parse_u16_opt(opt, v, &a->opts.max_chip_rev_full);
+    case PO_NO_HASH:
         a->opts.hash_appended = false;
         return 0;
     }
-    bool known = false;
-    for (size_t k = 0; k < sizeof k_valued / sizeof k_valued[0]; k++) {
-        known = known || !strcmp(opt, k_valued[k]);
+    return CLI_EXIT_USAGE;
+}
+
+/* One option of `image pack` (argv[*i]); consumes its value, if it takes one. */
+static int pack_option(int argc, char **argv, int *i, pack_args_t *a)
+{
+    const char *opt = argv[*i];
+    for (size_t k = 0; k < sizeof k_pack_opts / sizeof k_pack_opts[0]; k++) {
+        if (!strcmp(opt, k_pack_opts[k].name)) {
+            const char *v = k_pack_opts[k].id == PO_NO_HASH ? "" : option_value(argc, argv, i);
+            return v ? pack_set(a, k_pack_opts[k].id, opt, v) : CLI_EXIT_USAGE;
+        }
     }
-    if (!known) {
-        return cli_error("image pack: unknown option '%s' (see `ota image --help`)", opt);
-    }
-    const char *v = option_value(argc, argv, i);
-    if (!v) {
-        return CLI_EXIT_USAGE;
-    }
-    if (!strcmp(opt, "-o")) {
-        a->out = v;
-    } else if (!strcmp(opt, "--chip")) {
-        a->have_chip = true;
-        return parse_chip(v, &a->opts.chip_id);
-    } else if (!strcmp(opt, "--project")) {
-        a->project = v;
-    } else if (!strcmp(opt, "--version")) {
-        a->version = v;
-    } else if (!strcmp(opt, "--date")) {
-        a->date = v;
-    } else if (!strcmp(opt, "--time")) {
-        a->time = v;
-    } else if (!strcmp(opt, "--secure-version")) {
-        return parse_u32_opt(opt, v, UINT32_MAX, &a->desc.secure_version);
-    } else if (!strcmp(opt, "--size")) {
-        return parse_u32_opt(opt, v, OTA_IMAGE_SEG_LEN_LIMIT - 1u, &a->opts.target_size);
-    } else if (!strcmp(opt, "--segment")) {
-        return parse_segment(v, a);
-    } else if (!strcmp(opt, "--flash-mode")) {
-        return parse_flash_mode(v, a);
-    } else if (!strcmp(opt, "--flash-size")) {
-        return parse_flash_size(v, a);
-    } else if (!strcmp(opt, "--min-rev-full")) {
-        return parse_u16_opt(opt, v, &a->opts.min_chip_rev_full);
-    } else if (!strcmp(opt, "--max-rev-full")) {
-        return parse_u16_opt(opt, v, &a->opts.max_chip_rev_full);
-    }
-    return 0;
+    return cli_error("image pack: unknown option '%s' (see `ota image --help`)", opt);
 }
 
 /* A descriptor string must fit its field (ESP-IDF would silently cut it). */

@@ -46,8 +46,10 @@ extern "C" {
 /* The same for a bootloader stream (bootloader descriptor). */
 #define OTA_IMAGE_BOOT_HEAD_LEN (OTA_IMAGE_HEADER_LEN + OTA_IMAGE_SEG_HEADER_LEN + OTA_BOOT_DESC_LEN)
 
-/* Smallest work buffer ota_image_verify() accepts (it reads the stored
- * SHA-256 into it). Larger buffers only mean fewer, larger flash reads. */
+/* Smallest work buffer ota_image_verify() accepts: segment data and padding
+ * are streamed through it, so it only bounds the size of each flash read
+ * (32 bytes keeps reads from degenerating to a few bytes each). Results do not
+ * depend on it; a few KiB means few flash reads. */
 #define OTA_IMAGE_BUF_MIN 32u
 
 /* chip_id values (esp_chip_id_t). */
