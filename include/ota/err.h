@@ -64,6 +64,8 @@ extern "C" {
     X(OTA_ERR_IMG_SIG, 512, "image: signature missing or invalid") \
     X(OTA_ERR_IMG_SEC_VER, 513, "image: secure_version below anti-rollback counter") \
     X(OTA_ERR_IMG_SPI_MODE, 514, "image: SPI flash mode mismatch") \
+    X(OTA_ERR_IMG_CHIP_UNKNOWN, 515, "image: chip id not known to libota") \
+    X(OTA_ERR_IMG_TOO_LONG, 516, "image: longer than its partition") \
     X(OTA_ERR_OTADATA_SIZE, 600, "otadata partition smaller than 0x2000") \
     X(OTA_ERR_OTADATA_NONE, 601, "no otadata partition") \
     X(OTA_ERR_BOOT_NO_IMAGE, 602, "no bootable image") \
