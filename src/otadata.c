@@ -1,6 +1,8 @@
 /* otadata entries, selection and flash access: what both the bootloader and the app need (spec §2.1-§2.5). */
 #include "ota/otadata.h"
 
+#include "bytes_le.h"
+
 #include <string.h>
 
 /* ---- Entries --------------------------------------------------------------- */
@@ -19,41 +21,28 @@ uint32_t ota_crc32_le(uint32_t crc, const void *buf, size_t len)
     return ~crc;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 uint32_t ota_otadata_crc(uint32_t seq)
 {
     uint8_t le[4];
-    put_le32(le, seq);
+    le32_put(le, seq);
     /* esp_rom_crc32_le(UINT32_MAX, ...): the register starts at 0, not at the usual ~0. */
     return ota_crc32_le(0xFFFFFFFFu, le, sizeof le);
 }
 
 void ota_select_entry_encode(const ota_select_entry_t *e, uint8_t out[OTA_OTADATA_ENTRY_SIZE])
 {
-    put_le32(out, e->seq);
+    le32_put(out, e->seq);
     memcpy(out + 4, e->label, OTA_OTADATA_LABEL_LEN);
-    put_le32(out + 24, e->state);
-    put_le32(out + 28, e->crc);
+    le32_put(out + 24, e->state);
+    le32_put(out + 28, e->crc);
 }
 
 void ota_select_entry_decode(const uint8_t in[OTA_OTADATA_ENTRY_SIZE], ota_select_entry_t *e)
 {
-    e->seq = get_le32(in);
+    e->seq = le32_get(in);
     memcpy(e->label, in + 4, OTA_OTADATA_LABEL_LEN);
-    e->state = get_le32(in + 24);
-    e->crc = get_le32(in + 28);
+    e->state = le32_get(in + 24);
+    e->crc = le32_get(in + 28);
 }
 
 void ota_select_entry_make(ota_select_entry_t *e, uint32_t seq, uint32_t state)

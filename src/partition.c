@@ -3,6 +3,8 @@
 
 #include "ota/partition.h"
 
+#include "bytes_le.h"
+
 #define ENTRY OTA_PART_ENTRY_SIZE
 #define OFF_TYPE 2u
 #define OFF_SUBTYPE 3u
@@ -11,36 +13,13 @@
 #define OFF_LABEL 12u
 #define OFF_FLAGS 28u
 
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (unsigned i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
 static void decode_entry(const uint8_t *slot, ota_partition_t *p)
 {
     p->type = slot[OFF_TYPE];
     p->subtype = slot[OFF_SUBTYPE];
-    p->offset = get_le32(slot + OFF_OFFSET);
-    p->size = get_le32(slot + OFF_SIZE);
-    p->flags = get_le32(slot + OFF_FLAGS);
+    p->offset = le32_get(slot + OFF_OFFSET);
+    p->size = le32_get(slot + OFF_SIZE);
+    p->flags = le32_get(slot + OFF_FLAGS);
     /* A 16-byte name fills the field without a NUL; label[16] terminates it. */
     memset(p->label, 0, sizeof p->label);
     for (unsigned i = 0; i < OTA_PART_LABEL_LEN && slot[OFF_LABEL + i]; i++) {
@@ -50,16 +29,16 @@ static void decode_entry(const uint8_t *slot, ota_partition_t *p)
 
 static void encode_entry(const ota_partition_t *p, uint8_t *slot)
 {
-    put_le16(slot, OTA_PART_MAGIC);
+    le16_put(slot, OTA_PART_MAGIC);
     slot[OFF_TYPE] = p->type;
     slot[OFF_SUBTYPE] = p->subtype;
-    put_le32(slot + OFF_OFFSET, p->offset);
-    put_le32(slot + OFF_SIZE, p->size);
+    le32_put(slot + OFF_OFFSET, p->offset);
+    le32_put(slot + OFF_SIZE, p->size);
     const char *nul = memchr(p->label, 0, OTA_PART_LABEL_LEN);
     size_t n = nul ? (size_t)(nul - p->label) : OTA_PART_LABEL_LEN;
     memset(slot + OFF_LABEL, 0, OTA_PART_LABEL_LEN);
     memcpy(slot + OFF_LABEL, p->label, n);
-    put_le32(slot + OFF_FLAGS, p->flags);
+    le32_put(slot + OFF_FLAGS, p->flags);
 }
 
 static ota_err_t md5_digest(const ota_hash_t *md5, const uint8_t *data, size_t len, uint8_t *digest)
@@ -102,7 +81,7 @@ static ota_err_t walk_slot(const uint8_t *buf, size_t pos, const ota_hash_t *md5
         *done = 1;
         return pos == 0 ? OTA_ERR_PART_EMPTY : OTA_OK;
     }
-    switch (get_le16(slot)) {
+    switch (le16_get(slot)) {
     case OTA_PART_MD5_MAGIC:
         if (out->has_md5) {
             return OTA_ERR_PART_DUP_MD5;
@@ -256,7 +235,7 @@ ota_err_t ota_partition_table_serialize(const ota_partition_table_t *table, cons
         return OTA_OK;
     }
     size_t pos = table->count * ENTRY;
-    put_le16(buf + pos, OTA_PART_MD5_MAGIC); /* bytes 2..15 stay 0xFF */
+    le16_put(buf + pos, OTA_PART_MD5_MAGIC); /* bytes 2..15 stay 0xFF */
     return md5_digest(md5, buf, pos, buf + pos + OTA_PART_MD5_OFFSET);
 }
 
