@@ -13,6 +13,7 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
+    {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
 };
 
 static void usage(FILE *out)
