@@ -30,8 +30,7 @@ typedef struct fetch {
     char curl_err[CURL_ERROR_SIZE];
     uint8_t url_sha256[OTA_SHA256_LEN];
 
-    identity_t id;              /* of the image being fetched, once have_id */
-    bool have_id;
+    identity_t id;              /* of the image being fetched (zero until a 200 names it) */
     bool begun;                 /* decide accepted it and sink->begin was called */
     uint64_t offset;            /* image bytes obtained: in head[] until begun, then in the sink */
     uint64_t committed;         /* bytes the saved progress record claims */
@@ -45,6 +44,7 @@ typedef struct fetch {
     uint64_t range_from; /* start of the Range sent, 0 = none */
     ota_err_t cb_err;    /* error raised inside a libcurl callback */
     uint64_t start_ms, last_data_ms, attempt_bytes;
+    uint64_t window_ms, window_bytes; /* start of the current rate window */
 } fetch_t;
 
 static uint64_t now_ms(void)
@@ -155,7 +155,6 @@ static ota_err_t discard(fetch_t *st)
     }
     st->committed = 0;
     st->begun = false;
-    st->have_id = false;
     memset(&st->id, 0, sizeof st->id);
     st->offset = 0;
     return hash_reset(st);
@@ -221,7 +220,9 @@ static ota_err_t append(fetch_t *st, const uint8_t *p, size_t len)
     return st->offset - st->committed >= st->cfg->commit_interval ? commit(st) : OTA_OK;
 }
 
-/* Body bytes at st->offset, all within the announced length. */
+/* Body bytes at st->offset, all within the announced length. The head is
+ * collected first; once complete (at once for a zero-length image) the image
+ * is begun and the rest goes straight to the sink. */
 static ota_err_t consume(fetch_t *st, const uint8_t *p, size_t len)
 {
     while (len > 0 || (!st->begun && st->offset == head_len(st))) {
@@ -282,7 +283,6 @@ static ota_err_t accept_full(fetch_t *st)
     memcpy(st->id.etag, r->etag, sizeof st->id.etag);
     memcpy(st->id.last_modified, r->last_modified, sizeof st->id.last_modified);
     st->id.total = r->length;
-    st->have_id = true;
     return OTA_OK;
 }
 
@@ -365,18 +365,41 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* A trickle that never stops is as useless as a stall: each window of
+ * stall_timeout_ms must bring min_rate_bps on average. */
+static bool too_slow(fetch_t *st, uint64_t now)
+{
+    uint64_t span = now - st->window_ms;
+    if (span < st->cfg->stall_timeout_ms) {
+        return false;
+    }
+    if (st->attempt_bytes - st->window_bytes < st->cfg->min_rate_bps * span / 1000u) {
+        return true;
+    }
+    st->window_ms = now;
+    st->window_bytes = st->attempt_bytes;
+    return false;
+}
+
 /* libcurl calls this at least once a second, also while nothing arrives. */
 static int on_xferinfo(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
     fetch_t *st = ud;
+    const ota_net_config_t *cfg = st->cfg;
+    uint64_t now = now_ms();
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    if (now_ms() - st->last_data_ms < st->cfg->stall_timeout_ms) {
-        return 0;
+    if (now - st->last_data_ms >= cfg->stall_timeout_ms) {
+        st->cb_err = explain(st, OTA_ERR_NET_TIMEOUT, "no data for %" PRIu32 " ms",
+                             cfg->stall_timeout_ms);
+        return 1;
     }
-    st->cb_err = explain(st, OTA_ERR_NET_TIMEOUT, "no data for %" PRIu32 " ms",
-                         st->cfg->stall_timeout_ms);
-    return 1;
+    if (too_slow(st, now)) {
+        st->cb_err = explain(st, OTA_ERR_NET_TIMEOUT, "below %" PRIu32 " B/s for %" PRIu32 " ms",
+                             cfg->min_rate_bps, cfg->stall_timeout_ms);
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- one request ------------------------------------------------------- */
@@ -447,7 +470,8 @@ static ota_err_t attempt(fetch_t *st)
     st->evaluated = false;
     st->cb_err = OTA_OK;
     st->attempt_bytes = 0;
-    st->start_ms = st->last_data_ms = now_ms();
+    st->start_ms = st->last_data_ms = st->window_ms = now_ms();
+    st->window_bytes = 0;
     st->curl_err[0] = '\0';
     st->res->detail[0] = '\0';
     st->res->attempts++;
@@ -487,7 +511,8 @@ static bool prefix_matches(fetch_t *st, const ota_net_record_t *rec)
 {
     uint8_t chunk[READBACK_CHUNK], digest[OTA_SHA256_LEN];
     for (uint64_t pos = 0; pos < rec->committed;) {
-        size_t n = rec->committed - pos < sizeof chunk ? (size_t)(rec->committed - pos) : sizeof chunk;
+        uint64_t left = rec->committed - pos;
+        size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
         if (st->sink->read(st->sink->ctx, pos, chunk, n) || hash_update(st, chunk, n)) {
             return false;
         }
@@ -505,7 +530,6 @@ static ota_err_t continue_from(fetch_t *st, const ota_net_record_t *rec)
     memcpy(st->id.etag, rec->etag, sizeof st->id.etag);
     memcpy(st->id.last_modified, rec->last_modified, sizeof st->id.last_modified);
     st->id.total = rec->total;
-    st->have_id = true;
     st->offset = st->committed = st->high_water = rec->committed;
     st->res->resumed_from = rec->committed;
     ota_err_t err = run_decide(st);
@@ -698,6 +722,7 @@ void ota_net_config_default(ota_net_config_t *cfg, const char *url)
         .url = url,
         .connect_timeout_ms = 10000,
         .stall_timeout_ms = 30000,
+        .min_rate_bps = 100,
         .retries = 3,
         .backoff_ms = 250,
         .backoff_max_ms = 4000,

@@ -162,7 +162,8 @@ class FaultServerTests(NetTest):
         srv = self.serve()
         srv.stalls = {0: 0}
         t0 = time.monotonic()
-        r = self.fetch(srv.url("/app.bin"), "--allow-http", "--timeout-ms", "1000", "--retries", "0")
+        r = self.fetch(srv.url("/app.bin"), "--allow-http", "--timeout-ms", "1000",
+                       "--retries", "0")
         elapsed = time.monotonic() - t0
         self.assert_error(r, "OTA_ERR_NET_TIMEOUT")
         self.assertGreaterEqual(elapsed, 1.0)
@@ -176,6 +177,16 @@ class FaultServerTests(NetTest):
                                       *FAST), IMAGE)
         self.assertEqual(srv.requests[1]["range"], "bytes=50000-")
         self.assertEqual(s["transferred"], SIZE)
+
+    def test_trickle_below_min_rate_times_out(self):
+        srv = self.serve()
+        srv.trickle = 0.1  # 10 B/s: never silent for long, but far too slow
+        t0 = time.monotonic()
+        r = self.fetch(srv.url("/app.bin"), "--allow-http", "--timeout-ms", "1000",
+                       "--min-rate", "100", "--retries", "0")
+        self.assert_error(r, "OTA_ERR_NET_TIMEOUT")
+        self.assertIn("below 100 B/s", r.stderr_text)
+        self.assertLess(time.monotonic() - t0, 4.0)
 
     def test_404_is_an_error_with_the_status_and_not_retried(self):
         srv = self.serve()

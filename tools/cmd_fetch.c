@@ -22,6 +22,7 @@ static const char k_usage[] =
     "  --resume-state FILE    progress record: a rerun after an interruption resumes\n"
     "  --max-size N           refuse images larger than N bytes (K/M suffixes)\n"
     "  --timeout-ms N         connect timeout and longest silence (default 10000/30000)\n"
+    "  --min-rate N           fail below N bytes/s over --timeout-ms (default 100, 0: off)\n"
     "  --retries N            consecutive failures retried (default 3)\n"
     "  --backoff-ms N         first retry delay, doubled each time (default 250)\n"
     "  --allow-http           accept plain http://\n"
@@ -30,8 +31,8 @@ static const char k_usage[] =
 
 struct fetch_args {
     const char *url, *out, *state;
-    uint32_t max_size, timeout_ms, retries, backoff_ms;
-    bool have_max_size, have_timeout, have_retries, have_backoff, progress;
+    uint32_t max_size, timeout_ms, min_rate, retries, backoff_ms;
+    bool have_max_size, have_timeout, have_min_rate, have_retries, have_backoff, progress;
     ota_net_config_t cfg;
 };
 
@@ -45,9 +46,11 @@ static uint64_t mono_ms(void)
 /* The number options: name, where the value goes, where "given" is noted. */
 static bool number_option(struct fetch_args *a, const char *name, uint32_t **val, bool **given)
 {
-    static const char *const names[] = {"--max-size", "--timeout-ms", "--retries", "--backoff-ms"};
-    uint32_t *vals[] = {&a->max_size, &a->timeout_ms, &a->retries, &a->backoff_ms};
-    bool *flags[] = {&a->have_max_size, &a->have_timeout, &a->have_retries, &a->have_backoff};
+    static const char *const names[] = {"--max-size", "--timeout-ms", "--min-rate", "--retries",
+                                        "--backoff-ms"};
+    uint32_t *vals[] = {&a->max_size, &a->timeout_ms, &a->min_rate, &a->retries, &a->backoff_ms};
+    bool *flags[] = {&a->have_max_size, &a->have_timeout, &a->have_min_rate, &a->have_retries,
+                     &a->have_backoff};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!strcmp(name, names[i])) {
             *val = vals[i];
@@ -122,6 +125,9 @@ static void apply_options(struct fetch_args *a)
     a->cfg.url = a->url;
     if (a->have_timeout) {
         a->cfg.connect_timeout_ms = a->cfg.stall_timeout_ms = a->timeout_ms;
+    }
+    if (a->have_min_rate) {
+        a->cfg.min_rate_bps = a->min_rate;
     }
     if (a->have_retries) {
         a->cfg.retries = a->retries;

@@ -141,6 +141,7 @@ typedef struct ota_net_config {
 
     uint32_t connect_timeout_ms; /* TCP + TLS handshake */
     uint32_t stall_timeout_ms;   /* no body byte for this long ends the attempt */
+    uint32_t min_rate_bps;       /* slower than this over stall_timeout_ms also does (0: off) */
     unsigned retries;            /* consecutive failed attempts retried (see above) */
     uint32_t backoff_ms;         /* delay before the first retry */
     uint32_t backoff_max_ms;     /* cap of the doubling delay */
@@ -157,7 +158,7 @@ typedef struct ota_net_config {
 typedef struct ota_net_result {
     uint64_t total;        /* image length (0 until known) */
     uint64_t written;      /* image bytes in the sink at the end */
-    uint64_t transferred;  /* body bytes received over all attempts */
+    uint64_t transferred;  /* image bytes received, all attempts (fetched twice: counted twice) */
     uint64_t resumed_from; /* prefix kept from a progress record (0: none) */
     unsigned attempts;     /* HTTP requests made */
     unsigned restarts;     /* times bytes already obtained were thrown away */
@@ -166,7 +167,8 @@ typedef struct ota_net_result {
 } ota_net_result_t;
 
 /* Defaults: no CA (system store), no pin, https only, 10 s connect and 30 s
- * stall timeouts, 3 retries from 250 ms up to 4 s, a record every 64 KiB. */
+ * stall timeouts, at least 100 B/s, 3 retries from 250 ms up to 4 s, a
+ * record every 64 KiB. */
 void ota_net_config_default(ota_net_config_t *cfg, const char *url);
 
 /*
@@ -177,7 +179,8 @@ void ota_net_config_default(ota_net_config_t *cfg, const char *url);
  *   OTA_ERR_NET_CONNECT      could not connect / connection lost before a response
  *   OTA_ERR_NET_TLS          server certificate not verified against the CA
  *   OTA_ERR_NET_TLS_PIN      server public key does not match pinned_key
- *   OTA_ERR_NET_TIMEOUT      connect timeout, or no data for stall_timeout_ms
+ *   OTA_ERR_NET_TIMEOUT      connect timeout, no data for stall_timeout_ms, or
+ *                            less than min_rate_bps over stall_timeout_ms
  *   OTA_ERR_NET_HTTP_STATUS  status other than 200/206 (res->http_status)
  *   OTA_ERR_NET_NO_LENGTH    200 without a Content-Length
  *   OTA_ERR_NET_TOO_LARGE    Content-Length > sink capacity (nothing written)
@@ -187,8 +190,11 @@ void ota_net_config_default(ota_net_config_t *cfg, const char *url);
  *   OTA_ERR_NET_RANGE        a Range request got an unusable answer
  *   OTA_ERR_NET_TRANSFER     any other libcurl failure (res->detail)
  *   OTA_ERR_NET_SKIPPED or the error returned by decide (nothing written)
+ *   OTA_ERR_NET_RECORD is never returned: an unusable record is erased and
+ *   the download starts from 0
  *   errors returned by the sink or the store
- * The last four transient errors are returned once the retries are used up.
+ * CONNECT, TIMEOUT, SHORT_BODY, IDENTITY, RANGE and 5xx statuses are retried;
+ * they are returned once `retries` consecutive failures were retried.
  */
 ota_err_t ota_net_fetch(const ota_net_config_t *cfg, const ota_net_sink_t *sink,
                         ota_net_result_t *res);

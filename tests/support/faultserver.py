@@ -17,6 +17,7 @@ Behaviour knobs (plain attributes, may be changed while running):
                   bytes, then nothing until the server stops
   version_of      function(request index) -> index into the path's list of versions
                   (each version has its own ETag, Last-Modified and body)
+  trickle         seconds between single body bytes (None: full speed)
   ignore_range    answer 200 with the whole image to Range requests
   bad_content_range  answer Range requests with a Content-Range one byte off
   status          answer every request with this status (e.g. 404, 500)
@@ -30,8 +31,9 @@ import http.server
 import random
 import re
 import threading
+import time
 
-STALL_LIMIT_S = 30  # a stalled handler gives up after this long even if stop() never comes
+STALL_LIMIT_S = 30  # a stalled or trickling handler gives up after this long even without stop()
 SOCKET_TIMEOUT_S = 10
 CHUNK = 16384
 
@@ -53,6 +55,7 @@ class FaultServer:
         self.images = {p: (v if isinstance(v, list) else [v]) for p, v in images.items()}
         self.cuts = []
         self.stalls = {}
+        self.trickle = None
         self.version_of = lambda index: 0
         self.ignore_range = False
         self.bad_content_range = False
@@ -157,11 +160,15 @@ class FaultServer:
         for bound in (cut, stall):
             if bound is not None:
                 limit = min(limit, bound)
+        step = 1 if self.trickle else CHUNK
+        deadline = time.monotonic() + STALL_LIMIT_S
         try:
-            for pos in range(0, limit, CHUNK):
-                h.wfile.write(body[pos:min(pos + CHUNK, limit)])
+            for pos in range(0, limit, step):
+                h.wfile.write(body[pos:min(pos + step, limit)])
                 with self._lock:
-                    entry["sent"] = min(pos + CHUNK, limit)
+                    entry["sent"] = min(pos + step, limit)
+                if self.trickle and (self._stop.wait(self.trickle) or time.monotonic() > deadline):
+                    return
             if stall is not None:
                 h.wfile.flush()
                 self._stop.wait(STALL_LIMIT_S)

@@ -14,7 +14,8 @@ then `ready`, and obeys one command per line on stdin, answering `ok`:
     cuts N[,N...]        fault server: cut request i after N[i] body bytes
     ignore_range 0|1     fault server: answer Range requests with 200
     status N             fault server: answer every request with status N (0: normal)
-    requests             prints `requests R0 R1 ...`: the Range header of each request ("-" for none)
+    requests             prints `requests R0 R1 ...`: the Range header of each
+                         request ("-" for none)
 It stops both servers and exits at `quit`, at end of input (so it never
 outlives its parent), or after LIFETIME_S seconds in any case.
 """
