@@ -95,6 +95,39 @@ class NetTest(clitest.CliTest):
         return self.committed()
 
 
+class FetchArgs(NetTest):
+    """Command-line errors: one line, exit 2, nothing fetched."""
+
+    def test_help(self):
+        r = self.ota("fetch", "--help", check=0)
+        self.assertIn("usage: ota fetch URL -o FILE", r.stdout_text)
+        self.assertIn("fetch", self.ota("--help", check=0).stdout_text)
+
+    def check_usage_error(self, *args, message):
+        r = self.ota("fetch", *args, check=2)
+        self.assertEqual(r.stderr_text.count("\n"), 1, r.stderr_text)
+        self.assertIn(message, r.stderr_text)
+
+    def test_missing_output(self):
+        self.check_usage_error("http://127.0.0.1:1/a.bin", message="need a URL and -o FILE")
+
+    def test_unknown_option(self):
+        self.check_usage_error("http://127.0.0.1:1/a.bin", "-o", self.out, "--frob", "1",
+                               message="unknown option '--frob'")
+
+    def test_bad_number(self):
+        self.check_usage_error("http://127.0.0.1:1/a.bin", "-o", self.out, "--retries", "x",
+                               message="--retries: 'x' is not a number")
+
+    def test_unreadable_ca(self):
+        self.check_usage_error("https://127.0.0.1:1/a.bin", "-o", self.out, "--ca",
+                               os.path.join(self.dir, "none.pem"), message="cannot read CA file")
+
+    def test_not_http(self):
+        r = self.fetch("ftp://127.0.0.1/a.bin")
+        self.assert_error(r, "OTA_ERR_INVALID_ARG")
+
+
 class FaultServerTests(NetTest):
     """Misbehaving server: cuts, stalls, wrong answers to Range, changed images."""
 
