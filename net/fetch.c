@@ -210,14 +210,27 @@ static ota_err_t begin_image(fetch_t *st)
     return err ? err : sink_put(st, 0, st->head, head_len(st));
 }
 
+/* Split at multiples of commit_interval and commit exactly there, so records
+ * and resume offsets stay aligned to it. */
 static ota_err_t append(fetch_t *st, const uint8_t *p, size_t len)
 {
-    ota_err_t err = sink_put(st, st->offset, p, len);
-    if (err) {
-        return err;
+    uint64_t interval = st->cfg->commit_interval;
+    while (len > 0) {
+        uint64_t to_boundary = interval - st->offset % interval;
+        size_t take = len < to_boundary ? len : (size_t)to_boundary;
+        ota_err_t err = sink_put(st, st->offset, p, take);
+        if (err) {
+            return err;
+        }
+        st->offset += take;
+        err = st->offset % interval == 0 ? commit(st) : OTA_OK;
+        if (err) {
+            return err;
+        }
+        p += take;
+        len -= take;
     }
-    st->offset += len;
-    return st->offset - st->committed >= st->cfg->commit_interval ? commit(st) : OTA_OK;
+    return OTA_OK;
 }
 
 /* Body bytes at st->offset, all within the announced length. The head is
@@ -614,14 +627,7 @@ static ota_err_t download(fetch_t *st)
         if (!err) {
             break;
         }
-        if (!transient(st, err)) {
-            return err;
-        }
-        ota_err_t saved = commit(st); /* what arrived before the failure survives a reboot */
-        if (saved) {
-            return saved;
-        }
-        if (++failures > st->cfg->retries) {
+        if (!transient(st, err) || ++failures > st->cfg->retries) {
             return err;
         }
         sleep_ms(backoff_delay(st->cfg, failures));

@@ -308,10 +308,10 @@ class FaultServerTests(NetTest):
         url = srv.url("/app.bin")
         self.assert_error(self.fetch(url, "--allow-http", "--resume-state", self.state,
                                      "--retries", "0"), "OTA_ERR_NET_SHORT_BODY")
-        self.assertEqual(self.committed(), 123_457)  # saved when the attempt failed
+        self.assertEqual(self.committed(), COMMIT)  # the last multiple of the interval
         s = self.assert_ok(self.fetch(url, "--allow-http", "--resume-state", self.state), IMAGE)
-        self.assertEqual(srv.requests[1]["range"], "bytes=123457-")
-        self.assertEqual((s["resumed_from"], s["transferred"]), (123_457, SIZE - 123_457))
+        self.assertEqual(srv.requests[1]["range"], f"bytes={COMMIT}-")
+        self.assertEqual((s["resumed_from"], s["transferred"]), (COMMIT, SIZE - COMMIT))
         self.assertFalse(os.path.exists(self.state))  # erased once complete
 
     def test_reboot_after_a_kill_redownloads_at_most_one_commit_interval(self):
@@ -322,6 +322,7 @@ class FaultServerTests(NetTest):
                                       at_least=200_000 - COMMIT)
         s = self.assert_ok(self.fetch(url, "--allow-http", "--resume-state", self.state), IMAGE)
         self.assertEqual(s["resumed_from"], committed)
+        self.assertEqual(committed % COMMIT, 0)
         self.assertEqual(srv.requests[1]["range"], f"bytes={committed}-")
         self.assertLessEqual(srv.sent(0) - committed, COMMIT)  # bytes downloaded twice
         self.assertEqual(s["transferred"], SIZE - committed)
@@ -334,7 +335,7 @@ class FaultServerTests(NetTest):
         srv.version_of = lambda i: 0 if i == 0 else 1
         s = self.assert_ok(self.fetch(url, "--allow-http", "--resume-state", self.state, *FAST),
                            IMAGE_V2)
-        self.assertEqual([q["range"] for q in srv.requests], [None, "bytes=100000-", None])
+        self.assertEqual([q["range"] for q in srv.requests], [None, f"bytes={COMMIT}-", None])
         self.assertEqual(s["restarts"], 1)
 
     def test_reboot_with_a_corrupted_prefix_restarts_from_zero(self):

@@ -14,10 +14,14 @@
  *      may refuse (wrong chip, lower secure_version, not an image) or skip
  *      (same version). Only when it accepts are sink->begin and sink->write
  *      called.
- *   3. The rest is streamed to sink->write at sequential offsets. Every
- *      `commit_interval` bytes (and when an attempt fails), with a store
- *      configured, sink->flush makes the bytes durable and then the progress
- *      record is saved.
+ *   3. The rest is streamed to sink->write at sequential offsets. With a store
+ *      configured, each time the offset reaches a multiple of
+ *      `commit_interval`, sink->flush makes the bytes durable and then the
+ *      progress record is saved. Writes are split at those multiples, so
+ *      every record (and every resume offset) is a multiple of
+ *      commit_interval: a flash sink whose flush can only persist whole
+ *      blocks gets block-aligned records if the interval is a multiple of
+ *      its block (the 64 KiB default is a multiple of the 4 KiB sector).
  *
  * Resume within one call: after a broken connection, stall or 5xx, the next
  * attempt asks for `Range: bytes=N-` where N is every byte already obtained.
@@ -47,7 +51,8 @@
  * it matches the URL and the sink's capacity, the prefix is read back through
  * sink->read and hashed, and only if the hash matches is `decide` run again on
  * the header read back and the download continued with a Range request. Any
- * mismatch (other URL, corrupt record, different prefix) starts from 0.
+ * mismatch (other URL, corrupt record, different prefix) erases the record
+ * and starts from 0. At most commit_interval bytes are downloaded twice.
  *
  * Why a power cut at any point leaves the record consistent:
  *   - The record never claims more than the sink has made durable: growing, the
@@ -145,7 +150,7 @@ typedef struct ota_net_config {
     unsigned retries;            /* consecutive failed attempts retried (see above) */
     uint32_t backoff_ms;         /* delay before the first retry */
     uint32_t backoff_max_ms;     /* cap of the doubling delay */
-    uint32_t commit_interval;    /* bytes between progress records (> 0) */
+    uint32_t commit_interval;    /* progress records at multiples of this (> 0) */
 
     ota_net_decide_fn decide; /* NULL: accept every image */
     void *decide_ctx;
