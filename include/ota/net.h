@@ -200,6 +200,8 @@ void ota_net_config_default(ota_net_config_t *cfg, const char *url);
  *   errors returned by the sink or the store
  * CONNECT, TIMEOUT, SHORT_BODY, IDENTITY, RANGE and 5xx statuses are retried;
  * they are returned once `retries` consecutive failures were retried.
+ * Blocking; keeps no state between calls. Fetches may run in several threads
+ * at once (libcurl >= 7.84 initialises itself thread-safely).
  */
 ota_err_t ota_net_fetch(const ota_net_config_t *cfg, const ota_net_sink_t *sink,
                         ota_net_result_t *res);
