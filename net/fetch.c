@@ -187,7 +187,7 @@ static ota_err_t run_decide(fetch_t *st)
     const ota_net_config_t *cfg = st->cfg;
     ota_err_t err = cfg->decide ? cfg->decide(cfg->decide_ctx, st->head, head_len(st), st->id.total)
                                 : OTA_OK;
-    return err ? explain(st, err, "image refused: %s", ota_strerror(err)) : OTA_OK;
+    return err ? explain(st, err, "the decide callback refused the image") : OTA_OK;
 }
 
 static ota_err_t sink_begin(fetch_t *st, uint64_t offset)
