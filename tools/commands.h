@@ -4,5 +4,6 @@
 
 int cmd_version(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif

@@ -90,7 +90,13 @@ extern "C" {
     X(OTA_ERR_NET_LONG_BODY, 805, "network: body longer than Content-Length") \
     X(OTA_ERR_NET_IDENTITY, 806, "network: image changed between attempts") \
     X(OTA_ERR_NET_RANGE, 807, "network: invalid answer to a Range request") \
-    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller")
+    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller") \
+    X(OTA_ERR_NET_TLS_PIN, 809, "network: server public key does not match the pin") \
+    X(OTA_ERR_NET_INSECURE, 810, "network: plain http not allowed by the configuration") \
+    X(OTA_ERR_NET_TOO_LARGE, 811, "network: Content-Length exceeds the sink's capacity") \
+    X(OTA_ERR_NET_NO_LENGTH, 812, "network: response has no usable Content-Length") \
+    X(OTA_ERR_NET_TRANSFER, 813, "network: transfer failed") \
+    X(OTA_ERR_NET_RECORD, 814, "network: progress record invalid")
 
 typedef enum {
 #define OTA_ERR_ENUM_(name, value, text) name = value,
