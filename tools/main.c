@@ -13,6 +13,7 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
+    {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
 };
 
 static void usage(FILE *out)
