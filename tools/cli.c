@@ -92,11 +92,12 @@ bool cli_strip_size_suffixes(const char *text, size_t *len, uint64_t *mult)
 {
     *mult = 1;
     while (*len > 0 && memchr("kKmM", text[*len - 1], 4)) {
-        *mult *= (text[*len - 1] == 'k' || text[*len - 1] == 'K') ? 1024u : 1048576u;
-        --*len;
-        if (*mult > CLI_SIZE_MULT_MAX) {
+        uint64_t factor = (text[*len - 1] == 'k' || text[*len - 1] == 'K') ? 1024u : 1048576u;
+        if (*mult > CLI_SIZE_MULT_MAX / factor) {
             return false;
         }
+        *mult *= factor;
+        --*len;
     }
     return true;
 }
