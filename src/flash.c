@@ -3,7 +3,8 @@
 
 int ota_flash_in_range(const ota_flash_t *flash, uint32_t addr, uint64_t len)
 {
-    return (uint64_t)addr + len <= flash->size;
+    /* not addr + len <= size: a huge len (size_t on 64-bit hosts) would wrap */
+    return len <= flash->size && addr <= flash->size - len;
 }
 
 static ota_err_t check(const ota_flash_t *flash, uint32_t addr, size_t len, uint32_t align)

@@ -13,6 +13,7 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
+    {"image", cmd_image, "inspect, verify and build ESP app images"},
     {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
 };
 

@@ -12,9 +12,18 @@
  *     with OTA_ERR_FLASH_NOT_ERASED and changes nothing, unless `and_writes`
  *     is set, in which case the result is old & new (what real NOR does).
  *
+ * A zero length or a NULL buffer is refused with OTA_ERR_INVALID_ARG (the
+ * library never does either). Refused calls count nothing and change nothing.
+ *
  * Counting: every call that passes the checks above counts as one operation
- * of its kind. Mutating operations (writes and erases) are numbered 1, 2, 3...
- * in one sequence, `stats.mutations`; power cuts refer to that number.
+ * of its kind, including one that is torn by a power cut or fails with an
+ * injected I/O error, so reads and mutations are numbered without gaps.
+ * Mutating operations (writes and erases) are numbered 1, 2, 3... in one
+ * sequence, `stats.mutations` (always writes + erases); power cuts and I/O
+ * errors refer to that number. The byte counters count only bytes that took
+ * effect: a torn write adds its programmed prefix, a torn erase the bytes it
+ * set to 0xFF, a failed call nothing. Wear (erases per sector) counts every
+ * erase that started, complete or torn, but not one that failed with I/O.
  *
  * Power cut: with cut.at = N > 0, mutation N is interrupted: for a write only
  * the first cut.torn_bytes bytes are programmed (rounded down to write_size);
@@ -23,11 +32,17 @@
  * bytes derived from cut.seed (a partially erased sector reads as junk).
  * That call and every later call return OTA_ERR_FLASH_POWER_LOSS without
  * effect until ota_simflash_power_on(). torn_bytes >= len means the operation
- * completed, then power was lost.
+ * completed, then power was lost. The junk is a pure function of cut.seed and
+ * the byte's offset in the sector: a replayed cut gives the same image.
  *
  * I/O error: with fail.at = N > 0, mutation N fails with OTA_ERR_FLASH_IO and
  * changes nothing; later calls work (a transient fault). fail.read_at = N > 0
- * does the same for the Nth read.
+ * does the same for the Nth read. If cut.at and fail.at name the same
+ * mutation, the power cut wins. Both compare against the live counters, so
+ * after ota_simflash_reset_stats() they refer to the renumbered operations.
+ *
+ * `sim->flash.ctx` points at the ota_simflash_t itself: do not move or copy
+ * it after init. Nothing here is thread-safe.
  */
 #ifndef OTA_PORT_SIMFLASH_H
 #define OTA_PORT_SIMFLASH_H
@@ -42,8 +57,8 @@ extern "C" {
 #endif
 
 typedef struct ota_simflash_stats {
-    uint64_t reads, writes, erases;  /* successful-or-torn calls of each kind */
-    uint64_t bytes_read, bytes_written, bytes_erased;
+    uint64_t reads, writes, erases;  /* calls that passed the checks, of each kind */
+    uint64_t bytes_read, bytes_written, bytes_erased; /* bytes that took effect */
     uint64_t mutations;              /* writes + erases, numbering for cuts */
 } ota_simflash_stats_t;
 
@@ -84,18 +99,22 @@ ota_err_t ota_simflash_init_ram(ota_simflash_t *sim, const ota_simflash_geometry
  * A flash backed by the file at path (mmap'd, changes are written through).
  * If the file does not exist it is created, geo->size bytes of 0xFF. If it
  * exists, its size must equal geo->size, or geo->size may be 0 to take the
- * file's size. Errors: OTA_ERR_INVALID_ARG, OTA_ERR_IO (with errno set).
+ * file's size. The file is not created or changed on failure.
+ * Errors: OTA_ERR_INVALID_ARG (bad geometry; the file's size differs from
+ * geo->size, is 0 or exceeds 4 GiB; geo->size 0 and no file), OTA_ERR_IO
+ * (open/mmap failed, errno set; or no memory).
  */
 ota_err_t ota_simflash_open_file(ota_simflash_t *sim, const char *path,
                                  const ota_simflash_geometry_t *geo);
 
-/* Release memory / unmap and close the file (contents are kept on disk). */
+/* Release memory / unmap and close the file (contents are kept on disk).
+ * Safe to call twice. */
 void ota_simflash_close(ota_simflash_t *sim);
 
 /* Restore power after a cut; counters and contents are kept, the cut is disarmed. */
 void ota_simflash_power_on(ota_simflash_t *sim);
 
-/* Zero the statistics and the wear counters. */
+/* Zero the statistics and the wear counters (cut and fail stay armed). */
 void ota_simflash_reset_stats(ota_simflash_t *sim);
 
 #ifdef __cplusplus
