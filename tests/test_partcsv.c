@@ -355,16 +355,30 @@ static void test_md5_mismatch_and_missing_end(void **state)
     assert_int_equal(partcsv_parse(bin, sizeof bin, &f->opts, &f->table, &f->err), OTA_ERR_PART_MD5);
     assert_non_null(strstr(f->err.message, "MD5 checksums don't match! (computed: 0x"));
     assert_non_null(strstr(f->err.message, ", parsed: 0xb'f9bd061b45686f86571a2cd52a1da65b')"));
-    /* Without MD5 the MD5 entry is read as a partition, whose "name" (bytes 12..27) is decoded
-     * before its magic is looked at: upstream fails on the UTF-8 decoding. */
+    /* Without MD5 the MD5 entry is read as a partition, with a bad magic. */
     f->opts.disable_md5 = true;
     assert_int_equal(partcsv_parse(k_longer_binary, sizeof k_longer_binary, &f->opts, &f->table, &f->err),
-                     OTA_ERR_CSV_ENCODING);
-    assert_string_equal(f->err.message, "Partition name b'\\xff\\xff\\xff\\xff\\xf9\\xbd\\x06\\x1bEho\\x86W\\x1a,\\xd5' "
-                                        "is not valid UTF-8");
+                     OTA_ERR_PART_MAGIC);
+    assert_string_equal(f->err.message, "Invalid magic bytes (b'\\xeb\\xeb') for partition definition");
     f->opts.disable_md5 = false;
     assert_int_equal(partcsv_parse(k_longer_binary, 128, &f->opts, &f->table, &f->err), OTA_ERR_PART_NO_END);
     assert_string_equal(f->err.message, "Partition table is missing an end-of-table marker");
+}
+
+static void test_binary_name_and_flags(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t bin[64];
+    memcpy(bin, "\xaa\x50\x01\x81\x00\x00\x10\x00\x00\x00\x01\x00" "ab\xff\0\0\0\0\0\0\0\0\0\0\0\0\0"
+                "\x03\x00\x00\x80", 32);
+    memset(bin + 32, 0xFF, 32);
+    assert_int_equal(partcsv_parse(bin, sizeof bin, &f->opts, &f->table, &f->err), OTA_ERR_CSV_ENCODING);
+    assert_string_equal(f->err.message, "Partition name b'ab\\xff' is not valid UTF-8");
+    bin[14] = 'c';
+    assert_int_equal(partcsv_parse(bin, sizeof bin, &f->opts, &f->table, &f->err), OTA_OK);
+    assert_string_equal(f->table.entries[0].label, "abc");
+    assert_int_equal(f->table.entries[0].flags, 0x80000003u); /* kept as stored */
+    assert_string_equal(logged(f), "WARNING: Partition definition had unknown flag(s) 0x80000000. Newer binary format?\n");
 }
 
 /* ---- CSVOutputTests ---- */
@@ -649,6 +663,7 @@ int main(void)
         T(test_bad_magic),
         T(test_bad_length),
         T(test_md5_mismatch_and_missing_end),
+        T(test_binary_name_and_flags),
         T(test_output_simple_formatting),
         T(test_output_smart_formatting),
         T(test_check_secure_app_size),

@@ -262,11 +262,6 @@ ota_err_t rows_check_flash_size(const rows_t *rows, unsigned flash_mb, partcsv_e
                         (double)used / 1048576.0, (long long)used, flash_mb);
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static void hex_string(char *out, const uint8_t *b, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -274,34 +269,46 @@ static void hex_string(char *out, const uint8_t *b, size_t len)
     }
 }
 
-/* PartitionDefinition.from_binary(): the name is decoded before the magic is checked. */
+/*
+ * PartitionDefinition.from_binary(). Upstream decodes the name before it looks
+ * at the magic, and crashes when the name is not UTF-8; the magic comes first
+ * here so such an entry gets the "Invalid magic bytes" message instead.
+ */
 static ota_err_t decode_entry(const uint8_t *c, const partcsv_opts_t *o, row_t *r, partcsv_error_t *err)
 {
-    const uint8_t *label = c + 12;
-    const uint8_t *nul = memchr(label, 0, OTA_PART_LABEL_LEN);
-    size_t label_len = nul ? (size_t)(nul - label) : OTA_PART_LABEL_LEN;
     char repr[4 * OTA_PART_LABEL_LEN + 4];
-    if (!py_utf8_valid(label, label_len)) {
-        py_bytes_repr(repr, sizeof repr, label, label_len);
-        return partcsv_fail(err, OTA_ERR_CSV_ENCODING, 0, "Partition name %s is not valid UTF-8", repr);
-    }
     if (c[0] != 0xAA || c[1] != 0x50) {
         py_bytes_repr(repr, sizeof repr, c, 2);
         return partcsv_fail(err, OTA_ERR_PART_MAGIC, 0, "Invalid magic bytes (%s) for partition definition", repr);
     }
-    r->name = malloc(label_len + 1);
+    /* The core decodes the entry: give it this entry and an end marker. */
+    uint8_t one[2 * OTA_PART_ENTRY_SIZE];
+    ota_partition_table_t t;
+    ota_partition_parse_opts_t plain = {0};
+    memcpy(one, c, OTA_PART_ENTRY_SIZE);
+    memset(one + OTA_PART_ENTRY_SIZE, 0xFF, OTA_PART_ENTRY_SIZE);
+    ota_err_t e = ota_partition_table_parse(one, sizeof one, &plain, &t);
+    if (e) {
+        return partcsv_fail(err, e, 0, "Invalid partition definition: %s", ota_strerror(e));
+    }
+    const ota_partition_t *p = &t.entries[0];
+    size_t name_len = strlen(p->label);
+    if (!py_utf8_valid((const uint8_t *)p->label, name_len)) {
+        py_bytes_repr(repr, sizeof repr, (const uint8_t *)p->label, name_len);
+        return partcsv_fail(err, OTA_ERR_CSV_ENCODING, 0, "Partition name %s is not valid UTF-8", repr);
+    }
+    r->name = malloc(name_len + 1);
     if (!r->name) {
         return partcsv_fail(err, OTA_ERR_NO_SPACE, 0, "out of memory");
     }
-    memcpy(r->name, label, label_len);
-    r->name[label_len] = '\0';
-    r->type = c[2];
-    r->subtype = c[3];
-    r->offset = get_le32(c + 4);
-    r->size = get_le32(c + 8);
+    memcpy(r->name, p->label, name_len + 1);
+    r->type = p->type;
+    r->subtype = p->subtype;
+    r->offset = p->offset;
+    r->size = p->size;
     r->has_offset = true;
-    r->flags = get_le32(c + 28);
-    uint32_t unknown = r->flags & ~(uint32_t)(OTA_PART_FLAG_ENCRYPTED | OTA_PART_FLAG_READONLY);
+    r->flags = p->flags;
+    uint32_t unknown = p->flags & ~(uint32_t)(OTA_PART_FLAG_ENCRYPTED | OTA_PART_FLAG_READONLY);
     if (unknown && o->log) {
         fprintf(o->log, "WARNING: Partition definition had unknown flag(s) 0x%08x. Newer binary format?\n",
                 (unsigned)unknown);
