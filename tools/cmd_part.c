@@ -55,12 +55,15 @@ static int parse_flash_size(const char *v, unsigned *mb)
                      v);
 }
 
+/* given (may be NULL) records that the option was used. */
 static int parse_offset(const char *opt, const char *v, uint32_t *out, bool *given)
 {
     if (!cli_parse_u32(v, out)) {
         return cli_error("%s: invalid offset '%s'", opt, v);
     }
-    *given = true;
+    if (given) {
+        *given = true;
+    }
     return 0;
 }
 
@@ -112,7 +115,7 @@ static int parse_valued_option(struct part_args *a, int argc, char **argv, int *
         case OPT_FLASH_SIZE:
             return parse_flash_size(v, &o->flash_size_mb);
         case OPT_OFFSET:
-            return cli_parse_u32(v, &o->table_offset) ? 0 : cli_error("--offset: invalid offset '%s'", v);
+            return parse_offset(k_valued[k].name, v, &o->table_offset, NULL);
         case OPT_PRIMARY_BL:
             return parse_offset(k_valued[k].name, v, &o->primary_bootloader_offset,
                                 &o->has_primary_bootloader_offset);
