@@ -284,8 +284,11 @@ static ota_err_t read_counter(void *arg, uint32_t *version)
     return OTA_OK;
 }
 
-ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, ota_boot_result_t *res)
+ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev_pins_t *pins,
+                       ota_boot_result_t *res)
 {
+    static const hostdev_pins_t none = {0};
+    pins = pins ? pins : &none;
     ota_boot_config_t cfg = {
         .rollback = build->rollback || build->anti_rollback,
         .anti_rollback = build->anti_rollback,
@@ -293,6 +296,10 @@ ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, ota_boot_resu
         .raise_version = raise_counter,
         .check_image = boot_check_image,
         .ctx = d,
+        .test_app_request = pins->test_app,
+        .factory_reset_request = pins->factory_reset,
+        .factory_reset_labels = pins->factory_reset_labels,
+        .factory_reset_erase_otadata = pins->factory_reset,
     };
     ota_err_t err = ota_boot_select(&d->sim.flash, &d->table, &cfg, res);
     d->state.boots++;

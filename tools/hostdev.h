@@ -45,6 +45,13 @@ typedef struct hostdev_build {
     bool anti_rollback; /* CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (implies rollback) */
 } hostdev_build_t;
 
+/* Pins held at one power-on (ESP-IDF's factory-reset and app-test GPIOs). */
+typedef struct hostdev_pins {
+    bool factory_reset;               /* erase otadata and the data partitions listed below */
+    const char *factory_reset_labels; /* "nvs, phy_init" (CONFIG_BOOTLOADER_DATA_FACTORY_RESET) */
+    bool test_app;                    /* boot the test app */
+} hostdev_pins_t;
+
 typedef struct hostdev {
     ota_simflash_t sim;
     ota_partition_table_t table;
@@ -87,11 +94,13 @@ ota_err_t hostdev_write_partition(hostdev_t *d, const char *label, const uint8_t
 /*
  * Power on: run the bootloader's decision (ota_boot_select, images verified
  * for the device's chip, secure_version from their descriptors), apply its
- * otadata writes, record the partition it starts and the counter.
+ * otadata writes, record the partition it starts and the counter. pins may
+ * be NULL (none held).
  * Errors: those of ota_boot_select() (OTA_ERR_BOOT_NO_IMAGE: nothing bootable;
  * state.running is then "").
  */
-ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, ota_boot_result_t *res);
+ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev_pins_t *pins,
+                       ota_boot_result_t *res);
 
 /*
  * Set up d->ota for the app that runs now (state.running; none before the
