@@ -16,6 +16,10 @@ static const struct command k_commands[] = {
     {"image", cmd_image, "inspect, verify and build ESP app images"},
     {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
     {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
+    {"flash", cmd_flash, "create the flash image of a simulated device"},
+    {"data", cmd_data, "read, switch or erase otadata (otatool.py)"},
+    {"boot", cmd_boot, "power on a simulated device: the bootloader's choice"},
+    {"update", cmd_update, "install an app image as the running app would (esp_ota_*)"},
 };
 
 static void usage(FILE *out)
