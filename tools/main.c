@@ -20,6 +20,7 @@ static const struct command k_commands[] = {
     {"data", cmd_data, "read, switch or erase otadata (otatool.py)"},
     {"boot", cmd_boot, "power on a simulated device: the bootloader's choice"},
     {"update", cmd_update, "install an app image as the running app would (esp_ota_*)"},
+    {"app", cmd_app, "the running app confirms or rejects itself (rollback)"},
 };
 
 static void usage(FILE *out)
