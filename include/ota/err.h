@@ -63,6 +63,14 @@ extern "C" {
     X(OTA_ERR_IMG_SIG, 512, "image: signature missing or invalid") \
     X(OTA_ERR_IMG_SEC_VER, 513, "image: secure_version below anti-rollback counter") \
     X(OTA_ERR_IMG_SPI_MODE, 514, "image: SPI flash mode mismatch") \
+    X(OTA_ERR_IMG_SIG_RANGE, 530, "image: signature sector outside the partition") \
+    X(OTA_ERR_IMG_SIG_NONE, 531, "image: no signature block (no 0xE7 magic)") \
+    X(OTA_ERR_IMG_SIG_CRC, 532, "image: signature block CRC mismatch") \
+    X(OTA_ERR_IMG_SIG_SCHEME, 533, "image: signature scheme unknown or not allowed") \
+    X(OTA_ERR_IMG_SIG_KEY, 534, "image: signing key is not a trusted key") \
+    X(OTA_ERR_IMG_SIG_REVOKED, 535, "image: signing key is revoked") \
+    X(OTA_ERR_IMG_SIG_DIGEST, 536, "image: signed digest does not match the image") \
+    X(OTA_ERR_IMG_SIG_INVALID, 537, "image: signature does not verify") \
     X(OTA_ERR_OTADATA_SIZE, 600, "otadata partition smaller than 0x2000") \
     X(OTA_ERR_OTADATA_NONE, 601, "no otadata partition") \
     X(OTA_ERR_BOOT_NO_IMAGE, 602, "no bootable image") \
