@@ -13,6 +13,8 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
+    {"sig", cmd_sig, "sign / verify Secure Boot v2 signatures (to become `image sign|verify`)"},
+    {"key", cmd_key, "Secure Boot v2 public-key digest (eFuse value) of a PEM key"},
 };
 
 static void usage(FILE *out)
