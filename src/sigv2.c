@@ -20,7 +20,7 @@ static const struct {
 
 /* Why a block does not count, in the order the checks run: a later reason got further. */
 static const ota_err_t k_outcomes[] = {
-    OTA_ERR_IMG_SIG_NONE,   OTA_ERR_IMG_SIG_CRC,     OTA_ERR_IMG_SIG_SCHEME,  OTA_ERR_IMG_SIG_KEY,
+    OTA_ERR_IMG_SIG_NONE,    OTA_ERR_IMG_SIG_CRC,    OTA_ERR_IMG_SIG_SCHEME, OTA_ERR_IMG_SIG_KEY,
     OTA_ERR_IMG_SIG_REVOKED, OTA_ERR_IMG_SIG_DIGEST, OTA_ERR_IMG_SIG_INVALID,
 };
 
@@ -154,20 +154,19 @@ static bool cfg_ok(const ota_sigv2_cfg_t *c)
            c->key_count <= OTA_SIGV2_MAX_TRUSTED && c->buf && c->buf_len >= OTA_SIGV2_BUF_MIN;
 }
 
+/* finish runs even after a failed update, to release an engine that start reserved. */
 static ota_err_t hash_mem(const ota_hash_t *h, const uint8_t *data, size_t len, uint8_t *out)
 {
     ota_err_t err = h->start(h->ctx);
-    if (!err) {
-        err = h->update(h->ctx, data, len);
+    if (err) {
+        return err;
     }
-    ota_err_t fin = err ? OTA_OK : h->finish(h->ctx, out);
+    err = h->update(h->ctx, data, len);
+    ota_err_t fin = h->finish(h->ctx, out);
     return err ? err : fin;
 }
 
-/*
- * Hash flash [addr, addr + len) through chunk. finish runs even after a
- * failed read so that a hardware engine reserved by start is released.
- */
+/* Hash flash [addr, addr + len) through chunk; finish runs after a failed read too. */
 static ota_err_t hash_flash(const ota_flash_t *flash, uint32_t addr, uint32_t len,
                             const ota_hash_t *h, uint8_t *chunk, size_t chunk_len, uint8_t *out)
 {

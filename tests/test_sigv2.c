@@ -552,7 +552,8 @@ static void test_key_material_and_digest(void **state)
         const char *fields[] = {"public_pem", "private_pem"};
         for (int f = 0; f < 2; f++) {
             ota_port_sigkey_t key;
-            assert_int_equal(ota_port_sigkey_load(&key, key_path(k_all_keys[i], fields[f])), OTA_OK);
+            const char *pem = key_path(k_all_keys[i], fields[f]);
+            assert_int_equal(ota_port_sigkey_load(&key, pem), OTA_OK);
             assert_int_equal(key.has_private, f == 1);
             assert_int_equal(key.material_len, mlen);
             assert_memory_equal(key.material, material, mlen);
@@ -618,7 +619,8 @@ static void test_our_signatures_verify(void **state)
             trust(&v, d);
             ota_sigv2_result_t res;
             ota_err_t err = verify_file(&v, &im, &res);
-            assert_int_equal(err, !strcmp(k_all_keys[k], signers[s]) ? OTA_OK : OTA_ERR_IMG_SIG_KEY);
+            bool mine = !strcmp(k_all_keys[k], signers[s]);
+            assert_int_equal(err, mine ? OTA_OK : OTA_ERR_IMG_SIG_KEY);
         }
         ota_simflash_close(&im.sim);
         free(img);

@@ -76,7 +76,7 @@ static ota_err_t verify_data(const uint8_t *data, size_t len, uint32_t image_len
                              ota_sigv2_result_t *res)
 {
     ota_simflash_t sim;
-    ota_simflash_geometry_t geo = {(uint32_t)align_up(len), SECTOR, 1};
+    ota_simflash_geometry_t geo = {(uint32_t)(len ? align_up(len) : SECTOR), SECTOR, 1};
     ota_err_t err = ota_simflash_init_ram(&sim, &geo);
     if (err) {
         return err;
@@ -313,40 +313,50 @@ static void report(const char *out, const struct signed_image *s, const char *co
     }
 }
 
-/* Sign with one key into the next slot, then check the block with the core verifier. */
-static int add_block(struct signed_image *s, const char *key_path)
+/* Sign the data with a private key into the next slot. */
+static int sign_block(struct signed_image *s, const ota_port_sigkey_t *key, const char *path)
 {
-    ota_port_sigkey_t key;
-    if (sig_load_key(key_path, &key)) {
-        return CLI_EXIT_USAGE;
-    }
     ota_sigv2_layout_t l;
-    uint8_t digest[OTA_SIGV2_MAX_DIGEST_LEN], sig[OTA_SIGV2_MAX_SIG_LEN], kd[OTA_SHA256_LEN];
-    ota_err_t err = key.has_private ? ota_sigv2_layout(key.scheme, &l) : OTA_ERR_INVALID_ARG;
+    uint8_t digest[OTA_SIGV2_MAX_DIGEST_LEN], sig[OTA_SIGV2_MAX_SIG_LEN];
+    ota_err_t err = ota_sigv2_layout(key->scheme, &l);
     if (!err) {
         image_digest(s, &l, digest);
-        err = ota_port_sigkey_sign(&key, digest, l.digest_len, sig);
+        err = ota_port_sigkey_sign(key, digest, l.digest_len, sig);
     }
     if (!err) {
-        err = ota_sigv2_block_build(slot(s, s->blocks), key.scheme, digest, key.material, sig);
+        err = ota_sigv2_block_build(slot(s, s->blocks), key->scheme, digest, key->material, sig);
     }
-    ota_port_sigkey_digest(&key, kd);
+    return err ? cli_error("signing with '%s' failed: %s", path, ota_strerror(err)) : 0;
+}
+
+/*
+ * Add one block, then check it with the core verifier: never hand out a
+ * signature the device would reject.
+ */
+static int add_block(struct signed_image *s, const char *path)
+{
+    ota_port_sigkey_t key;
+    if (sig_load_key(path, &key)) {
+        return CLI_EXIT_USAGE;
+    }
+    int rc = key.has_private
+                 ? sign_block(s, &key, path)
+                 : cli_error("'%s' is a public key; signing needs the private key", path);
+    uint8_t digest[1][OTA_SHA256_LEN];
+    ota_port_sigkey_digest(&key, digest[0]);
+    ota_sig_scheme_t scheme = key.scheme;
     ota_port_sigkey_free(&key);
-    if (!key.has_private) {
-        return cli_error("'%s' is a public key; signing needs the private key", key_path);
+    if (rc) {
+        return rc;
     }
-    if (err) {
-        return cli_error("signing with '%s' failed: %s", key_path, ota_strerror(err));
-    }
-    /* never hand out a signature the device would reject */
     ota_sigv2_result_t res;
-    err = verify_data(s->buf, s->len, (uint32_t)s->sector, (const uint8_t(*)[OTA_SHA256_LEN])&kd,
-                      1, &res);
+    ota_err_t err = verify_data(s->buf, s->len, (uint32_t)s->sector,
+                                (const uint8_t(*)[OTA_SHA256_LEN])digest, 1, &res);
     if (err) {
-        return cli_error("the new signature by '%s' does not verify: %s", key_path,
+        return cli_error("the new signature by '%s' does not verify: %s", path,
                          ota_strerror(err));
     }
-    s->scheme[s->blocks++] = key.scheme;
+    s->scheme[s->blocks++] = scheme;
     return 0;
 }
 
