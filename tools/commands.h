@@ -5,5 +5,7 @@
 int cmd_version(int argc, char **argv);
 int cmd_sig(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif

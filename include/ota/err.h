@@ -40,6 +40,7 @@ extern "C" {
     X(OTA_ERR_PART_LENGTH, 307, "partition table: length not a multiple of 32 bytes") \
     X(OTA_ERR_PART_EMPTY, 308, "partition table: empty") \
     X(OTA_ERR_PART_DUP_MD5, 309, "partition table: more than one MD5 entry") \
+    X(OTA_ERR_PART_AFTER_MD5, 310, "partition table: partition entry after the MD5 entry") \
     X(OTA_ERR_CSV_SYNTAX, 400, "partition CSV: invalid field") \
     X(OTA_ERR_CSV_OVERLAP, 401, "partition CSV: partitions overlap") \
     X(OTA_ERR_CSV_ALIGN, 402, "partition CSV: offset or size not aligned") \
@@ -63,6 +64,8 @@ extern "C" {
     X(OTA_ERR_IMG_SIG, 512, "image: signature missing or invalid") \
     X(OTA_ERR_IMG_SEC_VER, 513, "image: secure_version below anti-rollback counter") \
     X(OTA_ERR_IMG_SPI_MODE, 514, "image: SPI flash mode mismatch") \
+    X(OTA_ERR_IMG_CHIP_UNKNOWN, 515, "image: chip id not known to libota") \
+    X(OTA_ERR_IMG_TOO_LONG, 516, "image: longer than its partition") \
     X(OTA_ERR_IMG_SIG_RANGE, 530, "image: signature sector outside the partition") \
     X(OTA_ERR_IMG_SIG_NONE, 531, "image: no signature block (no 0xE7 magic)") \
     X(OTA_ERR_IMG_SIG_CRC, 532, "image: signature block CRC mismatch") \
@@ -75,6 +78,10 @@ extern "C" {
     X(OTA_ERR_OTADATA_NONE, 601, "no otadata partition") \
     X(OTA_ERR_BOOT_NO_IMAGE, 602, "no bootable image") \
     X(OTA_ERR_BOOT_SEQ_OVERFLOW, 603, "otadata sequence number would overflow") \
+    X(OTA_ERR_OTADATA_WRITE_SIZE, 604, "flash write unit too large for otadata entries") \
+    X(OTA_ERR_OTADATA_SLOT, 605, "OTA slot number not below the OTA app count") \
+    X(OTA_ERR_OTADATA_NO_INACTIVE, 606, "inactive otadata entry is empty or corrupt") \
+    X(OTA_ERR_BOOT_NO_TEST_APP, 607, "test app requested but the table has none") \
     X(OTA_ERR_OTA_PARTITION_CONFLICT, 700, "update target is the running partition") \
     X(OTA_ERR_OTA_ALREADY_IN_PROGRESS, 701, "an update is already in progress on this partition") \
     X(OTA_ERR_OTA_VALIDATE_FAILED, 702, "image validation failed") \
@@ -91,7 +98,13 @@ extern "C" {
     X(OTA_ERR_NET_LONG_BODY, 805, "network: body longer than Content-Length") \
     X(OTA_ERR_NET_IDENTITY, 806, "network: image changed between attempts") \
     X(OTA_ERR_NET_RANGE, 807, "network: invalid answer to a Range request") \
-    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller")
+    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller") \
+    X(OTA_ERR_NET_TLS_PIN, 809, "network: server public key does not match the pin") \
+    X(OTA_ERR_NET_INSECURE, 810, "network: plain http not allowed by the configuration") \
+    X(OTA_ERR_NET_TOO_LARGE, 811, "network: Content-Length exceeds the sink's capacity") \
+    X(OTA_ERR_NET_NO_LENGTH, 812, "network: response has no usable Content-Length") \
+    X(OTA_ERR_NET_TRANSFER, 813, "network: transfer failed") \
+    X(OTA_ERR_NET_RECORD, 814, "network: progress record invalid")
 
 typedef enum {
 #define OTA_ERR_ENUM_(name, value, text) name = value,

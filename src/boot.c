@@ -1,0 +1,309 @@
+/* The bootloader's choice of app (spec §2.6 selection + loading order, §2.7 rollback/anti-rollback). */
+#include "ota/boot.h"
+
+#include <string.h>
+
+/* The table as the ESP-IDF bootloader indexes it (bootloader_state_t). */
+typedef struct boot_layout {
+    const ota_partition_t *factory, *test, *otadata;
+    const ota_partition_t *ota[OTA_OTADATA_MAX_SLOTS]; /* by subtype & 0xF */
+    unsigned app_count;                                /* OTA entries counted, gaps or not */
+} boot_layout_t;
+
+typedef struct boot_run {
+    const ota_flash_t *flash;
+    const ota_partition_table_t *table;
+    const ota_boot_config_t *cfg;
+    boot_layout_t lay;
+    ota_boot_result_t *res;
+} boot_run_t;
+
+const char *ota_boot_reason_text(ota_boot_reason_t reason)
+{
+    switch (reason) {
+    case OTA_BOOT_REASON_NO_OTADATA:
+        return "no otadata partition: factory app";
+    case OTA_BOOT_REASON_NOTHING_SELECTABLE:
+        return "no selectable otadata entry or no OTA slot: factory app, else ota_0";
+    case OTA_BOOT_REASON_INITIAL_OTADATA:
+        return "otadata blank or corrupt (anti-rollback): first bootable app from factory on";
+    case OTA_BOOT_REASON_ACTIVE_ENTRY:
+        return "slot of the active otadata entry";
+    case OTA_BOOT_REASON_NO_ACTIVE_ENTRY:
+        return "otadata entries present but none valid: factory index";
+    case OTA_BOOT_REASON_TEST_REQUEST:
+        return "test app requested";
+    }
+    return "unknown reason";
+}
+
+/* One pass like bootloader_utility_load_partition_table: later entries win. */
+static void load_layout(const ota_partition_table_t *table, boot_layout_t *lay)
+{
+    *lay = (boot_layout_t){0};
+    for (size_t i = 0; i < table->count; i++) {
+        const ota_partition_t *p = &table->entries[i];
+        if (OTA_PART_IS_OTA_SLOT(p)) {
+            lay->ota[p->subtype & 0x0Fu] = p;
+            lay->app_count++;
+        } else if (p->type == OTA_PART_TYPE_APP && p->subtype == OTA_PART_SUBTYPE_FACTORY) {
+            lay->factory = p;
+        } else if (p->type == OTA_PART_TYPE_APP && p->subtype == OTA_PART_SUBTYPE_TEST) {
+            lay->test = p;
+        } else if (p->type == OTA_PART_TYPE_DATA && p->subtype == OTA_PART_SUBTYPE_DATA_OTA) {
+            lay->otadata = p;
+        }
+    }
+}
+
+/* index_to_partition; NULL for absent or zero-sized partitions. */
+static const ota_partition_t *index_partition(const boot_layout_t *lay, int index)
+{
+    const ota_partition_t *p = NULL;
+    if (index == OTA_BOOT_INDEX_FACTORY) {
+        p = lay->factory;
+    } else if (index == OTA_BOOT_INDEX_TEST) {
+        p = lay->test;
+    } else if (index >= 0 && index < (int)OTA_OTADATA_MAX_SLOTS && (unsigned)index < lay->app_count) {
+        p = lay->ota[index];
+    }
+    return p && p->size ? p : NULL;
+}
+
+static void record(boot_run_t *run, ota_boot_op_kind_t kind, unsigned sector,
+                   const ota_select_entry_t *e, ota_err_t err)
+{
+    ota_boot_result_t *res = run->res;
+    if (res->op_count < OTA_BOOT_MAX_OPS) {
+        ota_boot_op_t *op = &res->ops[res->op_count++];
+        *op = (ota_boot_op_t){.kind = kind, .sector = sector, .err = err};
+        if (e) {
+            op->entry = *e;
+        }
+    }
+}
+
+/*
+ * Every otadata write of the bootloader goes through here: erase the copy,
+ * program the entry. A hardened mode (cfg->hardened) would replace this one
+ * function; errors do not stop the boot, as in ESP-IDF.
+ */
+static void store_entry(boot_run_t *run, unsigned sector, const ota_select_entry_t *e)
+{
+    ota_err_t err = ota_otadata_write_entry(run->flash, run->lay.otadata, sector, e);
+    record(run, OTA_BOOT_OP_WRITE_ENTRY, sector, e, err);
+}
+
+/* Image verifies and, with anti-rollback, is not older than the counter. */
+static bool image_acceptable(const boot_run_t *run, const ota_partition_t *p, uint32_t *version)
+{
+    *version = 0;
+    if (!p || run->cfg->check_image(run->cfg->ctx, p, version) != OTA_OK) {
+        return false;
+    }
+    return !run->cfg->anti_rollback || *version >= run->res->secure_version;
+}
+
+static void raise_version(boot_run_t *run, uint32_t version)
+{
+    if (run->cfg->anti_rollback && version > run->res->secure_version &&
+        run->cfg->raise_version(run->cfg->ctx, version) == OTA_OK) {
+        run->res->secure_version = version;
+    }
+}
+
+/* A boot never selects a first-boot image twice: PENDING_VERIFY left over means it did not confirm. */
+static void abort_pending(boot_run_t *run, ota_select_entry_t e[2])
+{
+    for (unsigned i = 0; i < 2; i++) {
+        if (e[i].state == OTA_IMG_PENDING_VERIFY) {
+            e[i].state = OTA_IMG_ABORTED;
+            store_entry(run, i, &e[i]);
+        }
+    }
+}
+
+/* Anti-rollback's active entry: valid entries whose slot image is acceptable; versions[i] out. */
+static int active_with_version(const boot_run_t *run, const ota_select_entry_t e[2],
+                               uint32_t versions[2])
+{
+    bool ok[2] = {false, false};
+    for (unsigned i = 0; i < 2 && run->lay.app_count; i++) {
+        const ota_partition_t *p = run->lay.ota[ota_otadata_slot(e[i].seq, run->lay.app_count) %
+                                                OTA_OTADATA_MAX_SLOTS];
+        ok[i] = ota_select_entry_is_valid(&e[i]) && image_acceptable(run, p, &versions[i]);
+    }
+    return ota_otadata_select(e, ok, true);
+}
+
+/* Steps 1-5 of §2.6 (with §2.7): the start index and the selection-time writes. */
+static ota_err_t select_start(boot_run_t *run, int *index)
+{
+    ota_boot_result_t *res = run->res;
+    const boot_layout_t *lay = &run->lay;
+    res->initial_contents = false;
+    res->active_entry = -1;
+    *index = OTA_BOOT_INDEX_FACTORY;
+    if (!lay->otadata) {
+        res->reason = OTA_BOOT_REASON_NO_OTADATA;
+        return OTA_OK;
+    }
+    ota_select_entry_t e[2];
+    ota_err_t err = ota_otadata_read(run->flash, lay->otadata, e);
+    if (err) {
+        return err;
+    }
+    if (run->cfg->rollback) {
+        abort_pending(run, e);
+    }
+    bool both_initial = ota_select_entry_is_initial(&e[0]) && ota_select_entry_is_initial(&e[1]);
+    uint32_t versions[2] = {0, 0};
+    int a;
+    if (run->cfg->anti_rollback) {
+        if (both_initial) {
+            res->initial_contents = true;
+            res->reason = OTA_BOOT_REASON_INITIAL_OTADATA;
+            return OTA_OK;
+        }
+        a = active_with_version(run, e, versions);
+    } else {
+        if ((ota_select_entry_is_invalid(&e[0]) && ota_select_entry_is_invalid(&e[1])) ||
+            lay->app_count == 0) {
+            res->reason = OTA_BOOT_REASON_NOTHING_SELECTABLE;
+            if (!lay->factory) {
+                *index = 0;
+                res->initial_contents = both_initial;
+            }
+            return OTA_OK;
+        }
+        a = ota_otadata_active(e);
+    }
+    if (a < 0) {
+        res->reason = OTA_BOOT_REASON_NO_ACTIVE_ENTRY;
+        return OTA_OK;
+    }
+    res->active_entry = a;
+    res->reason = OTA_BOOT_REASON_ACTIVE_ENTRY;
+    *index = (int)ota_otadata_slot(e[a].seq, lay->app_count);
+    if (run->cfg->rollback && e[a].state == OTA_IMG_NEW) {
+        e[a].state = OTA_IMG_PENDING_VERIFY;
+        store_entry(run, (unsigned)a, &e[a]);
+    }
+    if (e[a].state == OTA_IMG_VALID) {
+        raise_version(run, versions[a]);
+    }
+    return OTA_OK;
+}
+
+/* bootloader_common_label_search: is label one of the comma/space separated words of list? */
+static bool label_listed(const char *list, const char *label)
+{
+    size_t len = strlen(label);
+    while (list && *list && len) {
+        size_t n = 0;
+        while (list[n] && list[n] != ',' && list[n] != ' ') {
+            n++;
+        }
+        if (n == len && memcmp(list, label, len) == 0) {
+            return true;
+        }
+        list += n + (list[n] ? 1 : 0);
+    }
+    return false;
+}
+
+static void factory_reset(boot_run_t *run)
+{
+    ota_boot_result_t *res = run->res;
+    for (size_t i = 0; i < run->table->count; i++) {
+        const ota_partition_t *p = &run->table->entries[i];
+        if (p->type != OTA_PART_TYPE_DATA) {
+            continue;
+        }
+        bool is_otadata = p->subtype == OTA_PART_SUBTYPE_DATA_OTA;
+        if ((is_otadata && run->cfg->factory_reset_erase_otadata) ||
+            label_listed(run->cfg->factory_reset_labels, p->label)) {
+            ota_err_t err = ota_flash_erase_range(run->flash, p->offset, p->size);
+            if (is_otadata) {
+                record(run, OTA_BOOT_OP_ERASE_OTADATA, 0, NULL, err);
+            }
+            if (err && !res->factory_reset_err) {
+                res->factory_reset_err = err;
+            }
+        }
+    }
+    res->factory_reset = true;
+}
+
+/* Load attempt at one index; on success also the initial-contents write (set_actual_ota_seq). */
+static bool try_boot(boot_run_t *run, int index)
+{
+    const ota_partition_t *p = index_partition(&run->lay, index);
+    uint32_t version;
+    if (!p) {
+        return false;
+    }
+    if (!image_acceptable(run, p, &version)) {
+        run->res->fell_back = true;
+        return false;
+    }
+    run->res->partition = p;
+    if (index >= 0 && run->res->initial_contents) {
+        ota_select_entry_t e;
+        ota_select_entry_make(&e, (uint32_t)index + 1u, OTA_IMG_VALID);
+        store_entry(run, 0, &e);
+        raise_version(run, version);
+    }
+    return true;
+}
+
+/* Step 7: start, down to factory, then up through the slots, then the test app. */
+static ota_err_t load(boot_run_t *run, int start)
+{
+    if (start != OTA_BOOT_INDEX_TEST) {
+        for (int i = start; i >= OTA_BOOT_INDEX_FACTORY; i--) {
+            if (try_boot(run, i)) {
+                return OTA_OK;
+            }
+        }
+        for (int i = start + 1; i < (int)run->lay.app_count; i++) {
+            if (try_boot(run, i)) {
+                return OTA_OK;
+            }
+        }
+    }
+    return try_boot(run, OTA_BOOT_INDEX_TEST) ? OTA_OK : OTA_ERR_BOOT_NO_IMAGE;
+}
+
+ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t *table,
+                          const ota_boot_config_t *cfg, ota_boot_result_t *out)
+{
+    if (!flash || !table || !cfg || !out || !cfg->check_image ||
+        (cfg->anti_rollback && !cfg->raise_version)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (cfg->hardened) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    *out = (ota_boot_result_t){.active_entry = -1, .secure_version = cfg->secure_version};
+    boot_run_t run = {.flash = flash, .table = table, .cfg = cfg, .res = out};
+    load_layout(table, &run.lay);
+
+    int start;
+    ota_err_t err = select_start(&run, &start);
+    if (!err && cfg->factory_reset_request) {
+        factory_reset(&run);
+        err = select_start(&run, &start); /* the test request is not honoured after a reset */
+    } else if (!err && cfg->test_app_request) {
+        if (!run.lay.test) {
+            return OTA_ERR_BOOT_NO_TEST_APP;
+        }
+        start = OTA_BOOT_INDEX_TEST;
+        out->reason = OTA_BOOT_REASON_TEST_REQUEST;
+    }
+    if (err) {
+        return err;
+    }
+    out->start_index = start;
+    return load(&run, start);
+}

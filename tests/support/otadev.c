@@ -1,0 +1,140 @@
+#include "otadev.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ota_port/hash_mbedtls.h"
+#include "testutil.h"
+
+#define APP_SIZE 0x10000u
+#define FLASH_SIZE 0x200000u
+
+static void add_part(tu_otadev_t *dev, const char *label, uint8_t type, uint8_t subtype,
+                     uint32_t offset, uint32_t size)
+{
+    assert_true(dev->table.count < OTA_PART_MAX_ENTRIES);
+    ota_partition_t *p = &dev->table.entries[dev->table.count++];
+    *p = (ota_partition_t){.type = type, .subtype = subtype, .offset = offset, .size = size};
+    snprintf(p->label, sizeof p->label, "%s", label);
+}
+
+void tu_otadev_init(tu_otadev_t *dev, const tu_otadev_opts_t *opts)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->opts = *opts;
+    assert_true(opts->app_count <= 16);
+    ota_simflash_geometry_t geo = {FLASH_SIZE, 0x1000, opts->write_size ? opts->write_size : 1};
+    assert_int_equal(ota_simflash_init_ram(&dev->sim, &geo), OTA_OK);
+    tu_flashlog_init(&dev->log, &dev->sim.flash);
+    dev->flash = &dev->log.flash;
+
+    add_part(dev, "nvs", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_NVS, 0x9000, 0x4000);
+    add_part(dev, "otadata", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA, TU_OTADATA_OFFSET,
+             OTA_OTADATA_SIZE);
+    add_part(dev, "phy_init", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_PHY, 0xF000, 0x1000);
+    uint32_t off = 0x10000;
+    if (opts->has_factory) {
+        add_part(dev, "factory", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_FACTORY, off, APP_SIZE);
+        off += APP_SIZE;
+    }
+    for (unsigned i = 0; i < opts->app_count; i++, off += APP_SIZE) {
+        char label[16];
+        snprintf(label, sizeof label, "ota_%u", i);
+        add_part(dev, label, OTA_PART_TYPE_APP, (uint8_t)(OTA_PART_SUBTYPE_OTA_MIN + i), off,
+                 APP_SIZE);
+    }
+    if (opts->has_test) {
+        add_part(dev, "test", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_TEST, off, APP_SIZE);
+    }
+    dev->otadata = &dev->table.entries[1];
+}
+
+void tu_otadev_free(tu_otadev_t *dev)
+{
+    tu_flashlog_free(&dev->log);
+    ota_simflash_close(&dev->sim);
+}
+
+static size_t part_index(const tu_otadev_t *dev, const char *label)
+{
+    for (size_t i = 0; i < dev->table.count; i++) {
+        if (strcmp(dev->table.entries[i].label, label) == 0) {
+            return i;
+        }
+    }
+    fail_msg("no partition '%s' in the test table", label);
+    return 0;
+}
+
+const ota_partition_t *tu_otadev_part(const tu_otadev_t *dev, const char *label)
+{
+    return &dev->table.entries[part_index(dev, label)];
+}
+
+void tu_otadev_set_bad(tu_otadev_t *dev, const char *label, bool bad)
+{
+    dev->bad[part_index(dev, label)] = bad;
+}
+
+void tu_otadev_set_version(tu_otadev_t *dev, const char *label, uint32_t version)
+{
+    dev->secure_version[part_index(dev, label)] = version;
+}
+
+void tu_otadev_poke_otadata(tu_otadev_t *dev, const uint8_t *img, size_t len)
+{
+    assert_true(len <= OTA_OTADATA_SIZE);
+    memset(dev->sim.mem + TU_OTADATA_OFFSET, 0xFF, OTA_OTADATA_SIZE);
+    memcpy(dev->sim.mem + TU_OTADATA_OFFSET, img, len);
+}
+
+const uint8_t *tu_otadev_otadata_bytes(const tu_otadev_t *dev)
+{
+    return dev->sim.mem + TU_OTADATA_OFFSET;
+}
+
+void tu_hex(const uint8_t *buf, size_t len, char *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        snprintf(out + 2 * i, 3, "%02x", buf[i]);
+    }
+    out[2 * len] = '\0';
+}
+
+void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65])
+{
+    uint8_t digest[OTA_SHA256_LEN];
+    ota_port_sha256(tu_otadev_otadata_bytes(dev), OTA_OTADATA_SIZE, digest);
+    tu_hex(digest, sizeof digest, hex);
+}
+
+void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2])
+{
+    for (unsigned i = 0; i < 2; i++) {
+        ota_select_entry_decode(tu_otadev_otadata_bytes(dev) + i * OTA_OTADATA_SECTOR_SIZE, &e[i]);
+    }
+}
+
+static size_t index_of(const tu_otadev_t *dev, const ota_partition_t *p)
+{
+    /* The library hands back pointers into dev->table. */
+    assert_true(p >= dev->table.entries && p < dev->table.entries + dev->table.count);
+    return (size_t)(p - dev->table.entries);
+}
+
+ota_err_t tu_otadev_image_ok(void *ctx, const ota_partition_t *p)
+{
+    tu_otadev_t *dev = ctx;
+    size_t i = index_of(dev, p);
+    dev->checks++;
+    assert_int_equal(p->type, OTA_PART_TYPE_APP);
+    return dev->bad[i] ? OTA_ERR_IMG_MAGIC : OTA_OK;
+}
+
+ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *secure_version)
+{
+    tu_otadev_t *dev = ctx;
+    ota_err_t err = tu_otadev_image_ok(ctx, p);
+    *secure_version = dev->secure_version[index_of(dev, p)];
+    return err;
+}

@@ -1,0 +1,71 @@
+/*
+ * A simulated ESP-style device for otadata / boot tests: a RAM simflash
+ * behind a flashlog, and a partition table built in code like the vectors'
+ * tables (nvs, otadata at 0xD000, phy, [factory], ota_0 .. ota_{n-1}, [test]),
+ * with small app partitions. Images are not real: tu_otadev_image_ok and
+ * tu_otadev_check_image accept every app partition unless the test marks it
+ * bad, and report the secure_version the test set.
+ */
+#ifndef OTA_TEST_OTADEV_H
+#define OTA_TEST_OTADEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flashlog.h"
+#include "ota/otadata.h"
+#include "ota/partition.h"
+#include "ota_port/simflash.h"
+
+#define TU_OTADATA_OFFSET 0xD000u
+
+typedef struct tu_otadev_opts {
+    unsigned app_count;  /* ota_0 .. ota_{app_count-1} */
+    bool has_factory;
+    bool has_test;
+    uint32_t write_size; /* 0 = 1 */
+} tu_otadev_opts_t;
+
+typedef struct tu_otadev {
+    tu_otadev_opts_t opts;
+    ota_simflash_t sim;
+    tu_flashlog_t log;
+    const ota_flash_t *flash; /* = &log.flash: what the library is given */
+    ota_partition_table_t table;
+    const ota_partition_t *otadata;
+    bool bad[OTA_PART_MAX_ENTRIES];                /* image rejected, by table index */
+    uint32_t secure_version[OTA_PART_MAX_ENTRIES]; /* by table index */
+    unsigned checks;                               /* image checks performed */
+} tu_otadev_t;
+
+/* Build the device (asserts on failure). The flash is erased, the log empty. */
+void tu_otadev_init(tu_otadev_t *dev, const tu_otadev_opts_t *opts);
+void tu_otadev_free(tu_otadev_t *dev);
+
+/* Partition by label ("factory", "ota_1", ...); fails the test if absent. */
+const ota_partition_t *tu_otadev_part(const tu_otadev_t *dev, const char *label);
+
+/* Mark the image of a partition (by label) bad or good; set its secure_version. */
+void tu_otadev_set_bad(tu_otadev_t *dev, const char *label, bool bad);
+void tu_otadev_set_version(tu_otadev_t *dev, const char *label, uint32_t version);
+
+/* Put raw otadata bytes (len <= 0x2000) at the otadata partition, bypassing the log. */
+void tu_otadev_poke_otadata(tu_otadev_t *dev, const uint8_t *img, size_t len);
+
+/* The 0x2000 otadata bytes as they are now. */
+const uint8_t *tu_otadev_otadata_bytes(const tu_otadev_t *dev);
+
+/* SHA-256 of the 0x2000 otadata bytes as lowercase hex (65 bytes with NUL). */
+void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65]);
+
+/* The two entries as stored now. */
+void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2]);
+
+/* ota_image_ok_fn / ota_boot_check_image_fn over the marks above; ctx = the device. */
+ota_err_t tu_otadev_image_ok(void *ctx, const ota_partition_t *p);
+ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *secure_version);
+
+/* Bytes to lowercase hex; out must hold 2*len+1. */
+void tu_hex(const uint8_t *buf, size_t len, char *out);
+
+#endif
