@@ -1,4 +1,5 @@
-"""`ota sig sign|verify` and `ota key digest` against the espsecure vectors.
+"""`ota image sign`, `ota image verify --pubkey` and `ota key digest` against the
+espsecure vectors.
 
 Expected verdicts come from ../shared/vectors/signed/manifest.json (the strict
 ROM-like reference rule, where it differs from espsecure's looser verify);
@@ -28,6 +29,10 @@ def layout(key):
 
 LAYOUT_OF = {k: layout(k) for k in KEYS}
 
+# The RAM-only hello-world input has no app descriptor: files made from it
+# (their names say so) are verified as bootloaders, the kind without that rule.
+RAM_ONLY = "esp32_helloworld"
+
 
 class SigTest(clitest.CliTest):
     def setUp(self):
@@ -53,13 +58,15 @@ class SigTest(clitest.CliTest):
         return path
 
     def verify(self, path, keys, *extra, check=None):
-        args = ["sig", "verify", path, *extra]
+        args = ["image", "verify", path, *extra]
+        if RAM_ONLY in os.path.basename(path):
+            args.append("--bootloader")
         for k in keys:
             args += ["--pubkey", self.pub(k)]
         return self.ota(*args, check=check)
 
     def sign(self, src, out, *keys, check=0):
-        args = ["sig", "sign", src, "-o", out]
+        args = ["image", "sign", src, "-o", out]
         for k in keys:
             args += ["--key", self.priv(k)]
         return self.ota(*args, check=check)
@@ -139,7 +146,7 @@ class VerifyVectors(SigTest):
         at = sector + 4 + dlen + klen
         data[at:at + slen] = sig_field
         data[sector + 1196:sector + 1200] = zlib.crc32(bytes(data[sector:sector + 1196])).to_bytes(4, "little")
-        return self.write(os.path.join(self.tmpdir(), "resigned.bin"), data), data[:sector]
+        return self.write(os.path.join(self.tmpdir(), f"{RAM_ONLY}.resigned.bin"), data), data[:sector]
 
     def test_signatures_made_by_openssl(self):
         if not shutil.which("openssl"):
@@ -169,24 +176,44 @@ class VerifyVectors(SigTest):
                         ["rsa3072_a"], check=1)
         self.assertIn("block 0: OTA_ERR_IMG_SIG_INVALID", r.stderr_text)
 
-    def test_partition_dump_with_image_len(self):
+    def test_sector_found_from_the_image_length(self):
+        """The sector is at ALIGN_UP(parsed image length, 4096), whatever follows it."""
         case = next(c for c in self.m["cases"] if c["id"] == "v_esp32s2_blink_ecdsa256_a")
-        dump = self.write(os.path.join(self.tmpdir(), "part.bin"),
-                          self.read(self.sv(case["file"])) + b"\xff" * 0x10000)
-        self.verify(dump, ["ecdsa256_a"], check=1)
-        n = str(case["image_length_before_signing"])
-        r = self.verify(dump, ["ecdsa256_a"], "--image-len", n, check=0)
-        self.assertIn("block 0", r.stdout_text)
-        self.verify(dump, ["ecdsa256_a"], "--image-len", "0x1000", check=1)
+        d = self.tmpdir()
+        signed = self.read(self.sv(case["file"]))
+        dump = self.write(os.path.join(d, "part.bin"), signed + b"\xff" * 0x10000)
+        inp = self.m["inputs"][case["input"]]
+        r = self.verify(dump, ["ecdsa256_a"], check=0)
+        self.assertIn(f"valid app image for esp32s2, {inp['length']} bytes", r.stdout_text)
+        self.assertIn(": signature valid: block 0,", r.stdout_text)
+        unsigned = self.read(self.sv(inp["file"]))
+        dump = self.write(os.path.join(d, "part.bin"), unsigned + b"\xff" * 0x10000)
+        r = self.verify(dump, ["ecdsa256_a"], check=1)
+        self.assertIn("(sector at 0x2d000: block 0: OTA_ERR_IMG_SIG_NONE", r.stderr_text)
+        r = self.verify(self.write(os.path.join(d, "cut.bin"), signed[:-1]), ["ecdsa256_a"], check=1)
+        self.assertIn("signature sector outside the partition", r.stderr_text)
+
+    def test_invalid_image_is_not_checked_for_a_signature(self):
+        r = self.verify(self.sv("negative/n01_esp32c6_appdesc_securepadv2.rsa3072_a.payload_flip.bin"),
+                        ["rsa3072_a"], check=1)
+        self.assert_one_error_line(r)
+        self.assertIn("image: checksum mismatch", r.stderr_text)
+        self.assertEqual(r.stdout_text, "")
+        r = self.verify(self.sv("valid/esp32s2_blink.rsa3072_a.signed.bin"), ["rsa3072_a"],
+                        "--chip", "esp32c3", check=1)
+        self.assertIn("image: chip id mismatch", r.stderr_text)
 
     def test_usage_errors(self):
         path = self.sv("valid/esp32_helloworld.ecdsa256_a.signed.bin")
-        self.assert_one_error_line(self.ota("sig", "verify", path, check=2))
-        self.assert_one_error_line(self.ota("sig", "verify", path, "--pubkey", check=2))
-        self.assert_one_error_line(self.verify(path, ["ecdsa256_a"], "--image-len", "x", check=2))
-        self.assert_one_error_line(self.verify(os.path.join(self.tmpdir(), "none.bin"),
-                                               ["ecdsa256_a"], check=2))
-        self.assertIn("usage", self.ota("sig", "--help", check=0).stdout_text)
+        d = self.tmpdir()
+        not_pem = self.write(os.path.join(d, "x.pem"), b"hello\n")
+        for args in (["--pubkey"], ["--pubkey", os.path.join(d, "none.pem")], ["--pubkey", not_pem],
+                     ["--pubkey", self.pub("ecdsa256_a")] * 33, ["--image-len", "4096"]):
+            self.assert_one_error_line(self.ota("image", "verify", path, "--bootloader", *args, check=2))
+        self.assert_one_error_line(self.verify(os.path.join(d, "none.bin"), ["ecdsa256_a"], check=2))
+        self.assertIn("ota image sign", self.ota("image", "--help", check=0).stdout_text)
+        for args in (["sig", "verify", path], ["sig", "sign"]):  # the old command is gone
+            self.assertIn("unknown command 'sig'", self.ota(*args, check=2).stderr_text)
 
 
 class Sign(SigTest):
@@ -233,7 +260,7 @@ class Sign(SigTest):
         src = self.sv("inputs/esp32_helloworld.bin")
         d = self.tmpdir()
         for key in ("rsa3072_a", "ecdsa192_a", "ecdsa256_a", "ecdsa384_a"):
-            out = os.path.join(d, key + ".bin")
+            out = os.path.join(d, f"{RAM_ONLY}.{key}.bin")
             r = self.sign(src, out, key)
             self.assertIn("block 0: ", r.stdout_text)
             data = self.read(out)
@@ -277,9 +304,9 @@ class Sign(SigTest):
 
     def test_our_second_and_third_blocks(self):
         d = self.tmpdir()
-        one = os.path.join(d, "one.bin")
+        one = os.path.join(d, f"{RAM_ONLY}.one.bin")
         self.sign(self.sv("inputs/esp32_helloworld.bin"), one, "ecdsa384_b")
-        three = os.path.join(d, "three.bin")
+        three = os.path.join(d, f"{RAM_ONLY}.three.bin")
         self.sign(one, three, "rsa3072_c", "ecdsa192_b")
         data = self.read(three)
         self.assertEqual(self.block(data, 0), self.block(self.read(one), 0))
@@ -306,6 +333,11 @@ class Sign(SigTest):
         d = self.tmpdir()
         out = os.path.join(d, "out.bin")
         helloworld = self.sv("inputs/esp32_helloworld.bin")
+        blink = bytearray(self.read(self.sv("valid/esp32s2_blink.rsa3072_a.signed.bin")))
+        blink[182368] ^= 1  # padding: still a valid image, no longer what block 0 signs
+        padding_flip = self.write(os.path.join(d, "padding_flip.bin"), blink)
+        hw = self.read(self.sv("valid/esp32_helloworld.ecdsa256_a.signed.bin"))
+        trailing = self.write(os.path.join(d, "trailing.bin"), hw + b"\xff" * 16)
         cases = [
             (["--key", self.pub("ecdsa256_a"), helloworld], "is a public key"),
             (["--key", self.priv("ecdsa256_a"),
@@ -314,16 +346,21 @@ class Sign(SigTest):
             (["--key", self.priv("ecdsa256_a"),
               self.sv("negative/n23_esp32c6_appdesc_securepadv2.ecdsa256_ab.block1_digest_flip_crc_fixed.bin")],
              "block 1 signs other data"),
+            (["--key", self.priv("ecdsa256_a"), padding_flip], "block 0 signs other data"),
             (["--key", self.priv("ecdsa256_a"),
               self.sv("negative/n01_esp32c6_appdesc_securepadv2.rsa3072_a.payload_flip.bin")],
-             "block 0 signs other data"),
+             "not an image to sign: image: checksum mismatch"),
             (["--key", self.priv("ecdsa256_a"), self.write(os.path.join(d, "empty"), b"")],
-             "empty file"),
+             "not an image to sign: image: truncated"),
+            (["--key", self.priv("ecdsa256_a"), trailing],
+             "only be followed by padding to 0x1000 and one 4096-byte signature sector"),
             (["--key", self.priv("ecdsa256_a")] * 4 + [helloworld], "at most 3 --key"),
-            ([helloworld], "usage"),
+            ([helloworld], "--key and -o are required"),
+            (["--key", self.priv("ecdsa256_a"), helloworld, "--image-len", "128"],
+             "unknown option '--image-len'"),
         ]
         for args, text in cases:
-            r = self.ota("sig", "sign", *args, "-o", out, check=2)
+            r = self.ota("image", "sign", *args, "-o", out, check=2)
             self.assert_one_error_line(r)
             self.assertIn(text, r.stderr_text)
             self.assertFalse(os.path.exists(out))
@@ -334,11 +371,13 @@ class Sign(SigTest):
         self.sign(self.sv("inputs/esp32s2_blink.bin"), out, "ecdsa256_a")
         data = bytearray(self.read(out))
         sector = len(data) - SECTOR
-        for at in (0, 0x1000, 182367, 182368, sector - 1):  # image, its last byte, padding
+        for at, reason in ((0, "invalid magic"), (0x1000, "checksum mismatch"),
+                           (182367, "SHA-256 mismatch"),  # the image, its last byte
+                           (182368, "OTA_ERR_IMG_SIG_DIGEST"), (sector - 1, "OTA_ERR_IMG_SIG_DIGEST")):
             bad = bytearray(data)
             bad[at] ^= 1
             r = self.verify(self.write(os.path.join(d, "bad.bin"), bad), ["ecdsa256_a"], check=1)
-            self.assertIn("OTA_ERR_IMG_SIG_DIGEST", r.stderr_text)
+            self.assertIn(reason, r.stderr_text)
         bad = bytearray(data)
         bad[sector + 4 + 32 + 65 + 5] ^= 1  # r, block re-sealed
         bad[sector + 1196:sector + 1200] = zlib.crc32(bytes(bad[sector:sector + 1196])).to_bytes(4, "little")
@@ -346,9 +385,9 @@ class Sign(SigTest):
         self.assertIn("OTA_ERR_IMG_SIG_INVALID", r.stderr_text)
 
     def test_sign_to_stdout(self):
-        r = self.ota("sig", "sign", "--key", self.priv("ecdsa256_c"), self.sv("inputs/esp32_helloworld.bin"),
+        r = self.ota("image", "sign", "--key", self.priv("ecdsa256_c"), self.sv("inputs/esp32_helloworld.bin"),
                      "-o", "-", check=0)
-        out = self.write(os.path.join(self.tmpdir(), "s.bin"), r.stdout)
+        out = self.write(os.path.join(self.tmpdir(), f"{RAM_ONLY}.s.bin"), r.stdout)
         self.assertEqual(len(r.stdout), 2 * SECTOR)
         self.verify(out, ["ecdsa256_c"], check=0)
 

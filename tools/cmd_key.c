@@ -3,7 +3,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "cmd_sig.h"
+#include "imgsig.h"
 
 static const char k_usage[] =
     "usage: ota key digest KEY.pem [-o OUT.bin]\n"
@@ -32,7 +32,7 @@ static int key_digest(int argc, char **argv)
         return cli_error("usage: ota key digest KEY.pem [-o OUT.bin]");
     }
     ota_port_sigkey_t key;
-    if (sig_load_key(pem, &key)) {
+    if (imgsig_load_key(pem, &key)) {
         return CLI_EXIT_USAGE;
     }
     uint8_t digest[OTA_SHA256_LEN];

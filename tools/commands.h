@@ -3,7 +3,6 @@
 #define OTA_TOOLS_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
-int cmd_sig(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);

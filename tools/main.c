@@ -13,9 +13,8 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
-    {"sig", cmd_sig, "sign / verify Secure Boot v2 signatures (to become `image sign|verify`)"},
+    {"image", cmd_image, "inspect, verify, sign and build ESP app images"},
     {"key", cmd_key, "Secure Boot v2 public-key digest (eFuse value) of a PEM key"},
-    {"image", cmd_image, "inspect, verify and build ESP app images"},
     {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
 };
 
