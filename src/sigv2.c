@@ -4,6 +4,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "bytes_le.h"
+#include "ota/otadata.h"
+
 #define HDR_LEN 4u       /* magic, version, hash layout, reserved */
 #define CRC_OFFSET 1196u /* the CRC covers bytes [0, 1196) */
 
@@ -29,33 +32,14 @@ static bool is_scheme(ota_sig_scheme_t s)
     return s >= OTA_SIG_RSA3072_PSS && s <= OTA_SIG_ECDSA_P384;
 }
 
-static uint32_t rd_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
 /*
- * The ordinary CRC-32 (zlib: reflected 0xEDB88320, init and xorout ~0), which
- * is what the ROM's esp_rom_crc32_le(0, ...) computes. It only tells a
+ * The block CRC is the ordinary zlib CRC-32, what the ROM's
+ * esp_rom_crc32_le(0, ...) computes: ota_crc32_le with 0. It only tells a
  * written block from junk; the key digest and the signature carry the trust.
  */
-static uint32_t crc32(const uint8_t *p, size_t len)
+static uint32_t block_crc(const uint8_t *block)
 {
-    uint32_t crc = 0xFFFFFFFFu;
-    while (len--) {
-        crc ^= *p++;
-        for (int k = 0; k < 8; k++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return ~crc;
+    return ota_crc32_le(0, block, CRC_OFFSET);
 }
 
 const char *ota_sig_scheme_name(ota_sig_scheme_t scheme)
@@ -98,7 +82,7 @@ ota_err_t ota_sigv2_block_parse(const uint8_t *block, ota_sigv2_block_t *out)
     if (block[0] != OTA_SIGV2_MAGIC) {
         return OTA_ERR_IMG_SIG_NONE;
     }
-    if (crc32(block, CRC_OFFSET) != rd_le32(block + CRC_OFFSET)) {
+    if (block_crc(block) != le32_get(block + CRC_OFFSET)) {
         return OTA_ERR_IMG_SIG_CRC;
     }
     ota_sig_scheme_t scheme;
@@ -133,7 +117,7 @@ ota_err_t ota_sigv2_block_build(uint8_t *block, ota_sig_scheme_t scheme, const u
     memcpy(p, digest, l->digest_len);
     memcpy(p + l->digest_len, key, l->key_len);
     memcpy(p + l->digest_len + l->key_len, sig, l->sig_len);
-    wr_le32(block + CRC_OFFSET, crc32(block, CRC_OFFSET));
+    le32_put(block + CRC_OFFSET, block_crc(block));
     return OTA_OK;
 }
 
@@ -249,9 +233,9 @@ static ota_sig_check_t make_check(const ota_sigv2_block_t *blk, const uint8_t *d
     if (blk->scheme == OTA_SIG_RSA3072_PSS) {
         /* n[384] | e u32 | rinv[384] | mdash u32 */
         c.rsa_n = blk->key;
-        c.rsa_e = rd_le32(blk->key + w);
+        c.rsa_e = le32_get(blk->key + w);
         c.rsa_rinv = blk->key + w + 4;
-        c.rsa_mdash = rd_le32(blk->key + 2 * w + 4);
+        c.rsa_mdash = le32_get(blk->key + 2 * w + 4);
         c.rsa_sig = blk->sig;
     } else {
         /* curve id | X | Y (| zero tail for P-192); r | s likewise */

@@ -15,7 +15,7 @@
 #include "ota_port/sig_mbedtls.h"
 #include "ota_port/simflash.h"
 #include "testutil.h"
-#include "tinyjson.h"
+#include "json.h"
 
 #define SECTOR OTA_SIGV2_SECTOR_SIZE
 #define BLOCK OTA_SIGV2_BLOCK_SIZE
@@ -91,14 +91,16 @@ static ota_err_t verify_file(struct verifier *v, const struct image *im, ota_sig
 
 /* ---- the manifest ------------------------------------------------------ */
 
-static tj_t *g_manifest;
+static json_value_t *g_manifest;
 
 static int load_manifest(void **state)
 {
     (void)state;
     if (tu_have_vectors()) {
-        g_manifest = tj_parse_file(tu_vector_path("signed/manifest.json"));
+        char err[200];
+        g_manifest = json_parse_file(tu_vector_path("signed/manifest.json"), err, sizeof err);
         if (!g_manifest) {
+            print_error("%s\n", err);
             return -1;
         }
     }
@@ -108,7 +110,7 @@ static int load_manifest(void **state)
 static int free_manifest(void **state)
 {
     (void)state;
-    tj_free(g_manifest);
+    json_free(g_manifest);
     return 0;
 }
 
@@ -126,13 +128,13 @@ static void hex_decode(const char *hex, uint8_t *out, size_t len)
 /* The manifest's public-key digest of a key (what eFuse would hold). */
 static void key_digest(const char *name, uint8_t out[OTA_SHA256_LEN])
 {
-    const tj_t *key = tj_get(tj_get(g_manifest, "keys"), name);
-    hex_decode(tj_str(tj_get(key, "pubkey_digest")), out, OTA_SHA256_LEN);
+    const json_value_t *key = json_get(json_get(g_manifest, "keys"), name);
+    hex_decode(json_str(json_get(key, "pubkey_digest")), out, OTA_SHA256_LEN);
 }
 
 static const char *key_path(const char *name, const char *field)
 {
-    const char *rel = tj_str(tj_get(tj_get(tj_get(g_manifest, "keys"), name), field));
+    const char *rel = json_str(json_get(json_get(json_get(g_manifest, "keys"), name), field));
     assert_non_null(rel);
     static char path[4096];
     snprintf(path, sizeof path, "signed/%s", rel);
@@ -174,13 +176,13 @@ static ota_err_t reason_code(const char *phrase, size_t len, int *rank)
 }
 
 /* {"result", "block", "reason": "block 0: CRC mismatch; block 1 verifies"} */
-static struct expect parse_expect(const tj_t *e)
+static struct expect parse_expect(const json_value_t *e)
 {
-    struct expect x = {.valid = !strcmp(tj_str(tj_get(e, "result")), "valid"), .block = -1};
+    struct expect x = {.valid = !strcmp(json_str(json_get(e, "result")), "valid"), .block = -1};
     if (x.valid) {
-        x.block = (int)tj_int(tj_get(e, "block"));
+        x.block = (int)json_int(json_get(e, "block"), NULL);
     }
-    const char *r = tj_str(tj_get(e, "reason"));
+    const char *r = json_str(json_get(e, "reason"));
     assert_non_null(r);
     if (!strcmp(r, "file length is not a non-zero multiple of 4096")) {
         x.length_rule = true;
@@ -237,7 +239,7 @@ static void assert_expect(ota_err_t err, const ota_sigv2_result_t *res, const st
  * with its last sector as the signature sector (the reference rule); where the
  * manifest gives the image length before signing, from that length too.
  */
-static unsigned check_case(const tj_t *c, const char *file, const char *key, const tj_t *exp)
+static unsigned check_case(const json_value_t *c, const char *file, const char *key, const json_value_t *exp)
 {
     char rel[4096], what[4096];
     snprintf(rel, sizeof rel, "signed/%s", file);
@@ -257,8 +259,8 @@ static unsigned check_case(const tj_t *c, const char *file, const char *key, con
         assert_expect(verify_file(&v, &im, &res), &res, &x, what);
         checks++;
     }
-    if (!tj_is_null(tj_get(c, "sig_sector_offset"))) {
-        uint32_t image_len = (uint32_t)tj_int(tj_get(c, "image_length_before_signing"));
+    if (json_is(json_get(c, "sig_sector_offset"), JSON_NUMBER)) {
+        uint32_t image_len = (uint32_t)json_int(json_get(c, "image_length_before_signing"), NULL);
         assert_expect(ota_sigv2_verify(&v.cfg, 0, im.len, image_len, &res), &res, &x, what);
         checks++;
     }
@@ -267,20 +269,28 @@ static unsigned check_case(const tj_t *c, const char *file, const char *key, con
     return checks;
 }
 
+/* A case's expectation per key name: an object with one member for each of the ten keys. */
+static const json_value_t *expected_by_key(const json_value_t *c)
+{
+    const json_value_t *by_key = json_get(c, "expected_by_key");
+    assert_true(json_is(by_key, JSON_OBJECT));
+    assert_int_equal(by_key->count, 10);
+    return by_key;
+}
+
 static void test_manifest_cases_per_key(void **state)
 {
     (void)state;
     TU_REQUIRE_VECTORS();
-    const tj_t *cases = tj_get(g_manifest, "cases");
-    assert_true(tj_len(cases) >= 40);
+    const json_value_t *cases = json_get(g_manifest, "cases");
+    assert_true(json_len(cases) >= 40);
     unsigned checks = 0;
-    for (size_t i = 0; i < tj_len(cases); i++) {
-        const tj_t *c = tj_at(cases, i);
-        const tj_t *by_key = tj_get(c, "expected_by_key");
-        assert_int_equal(tj_len(by_key), 10);
-        for (size_t k = 0; k < tj_len(by_key); k++) {
-            checks += check_case(c, tj_str(tj_get(c, "file")), tj_key_at(by_key, k),
-                                 tj_at(by_key, k));
+    for (size_t i = 0; i < json_len(cases); i++) {
+        const json_value_t *c = json_at(cases, i);
+        const json_value_t *by_key = expected_by_key(c);
+        for (size_t k = 0; k < by_key->count; k++) {
+            checks += check_case(c, json_str(json_get(c, "file")), by_key->keys[k],
+                                 by_key->items[k]);
         }
     }
     print_message("[          ] %u verifications as the manifest expects\n", checks);
@@ -290,12 +300,12 @@ static void test_manifest_wrong_keys(void **state)
 {
     (void)state;
     TU_REQUIRE_VECTORS();
-    const tj_t *cases = tj_get(g_manifest, "wrong_key_cases");
-    assert_int_equal(tj_len(cases), 11);
-    for (size_t i = 0; i < tj_len(cases); i++) {
-        const tj_t *c = tj_at(cases, i);
-        check_case(c, tj_str(tj_get(c, "file")), tj_str(tj_get(c, "key")),
-                   tj_get(c, "expected"));
+    const json_value_t *cases = json_get(g_manifest, "wrong_key_cases");
+    assert_int_equal(json_len(cases), 11);
+    for (size_t i = 0; i < json_len(cases); i++) {
+        const json_value_t *c = json_at(cases, i);
+        check_case(c, json_str(json_get(c, "file")), json_str(json_get(c, "key")),
+                   json_get(c, "expected"));
     }
 }
 
@@ -304,12 +314,12 @@ static void test_manifest_any_of_all_keys(void **state)
 {
     (void)state;
     TU_REQUIRE_VECTORS();
-    const tj_t *cases = tj_get(g_manifest, "cases");
-    for (size_t i = 0; i < tj_len(cases); i++) {
-        const tj_t *c = tj_at(cases, i);
-        const tj_t *by_key = tj_get(c, "expected_by_key");
+    const json_value_t *cases = json_get(g_manifest, "cases");
+    for (size_t i = 0; i < json_len(cases); i++) {
+        const json_value_t *c = json_at(cases, i);
+        const json_value_t *by_key = expected_by_key(c);
         char rel[4096];
-        snprintf(rel, sizeof rel, "signed/%s", tj_str(tj_get(c, "file")));
+        snprintf(rel, sizeof rel, "signed/%s", json_str(json_get(c, "file")));
         struct image im;
         image_load_vector(&im, rel);
         if (im.len % SECTOR != 0 || im.len < 2 * SECTOR) {
@@ -319,14 +329,14 @@ static void test_manifest_any_of_all_keys(void **state)
         struct verifier v;
         verifier_init(&v, &im);
         int first = -1;
-        for (size_t k = 0; k < tj_len(by_key); k++) {
-            key_digest(tj_key_at(by_key, k), v.digests[k]);
-            struct expect x = parse_expect(tj_at(by_key, k));
+        for (size_t k = 0; k < by_key->count; k++) {
+            key_digest(by_key->keys[k], v.digests[k]);
+            struct expect x = parse_expect(by_key->items[k]);
             if (x.valid && (first < 0 || x.block < first)) {
                 first = x.block;
             }
         }
-        v.cfg.key_count = tj_len(by_key);
+        v.cfg.key_count = by_key->count;
         ota_sigv2_result_t res;
         ota_err_t err = verify_file(&v, &im, &res);
         if (first >= 0) {
