@@ -16,12 +16,8 @@ static bool config_ok(const ota_config_t *cfg)
         cfg->scratch_len < OTA_SCRATCH_MIN) {
         return false;
     }
-    if (cfg->anti_rollback &&
-        (!cfg->rollback || !cfg->read_secure_version || !cfg->raise_secure_version)) {
-        return false;
-    }
-    return !cfg->running || (ota_partition_canonical(cfg->table, cfg->running) == cfg->running &&
-                             cfg->running->type == OTA_PART_TYPE_APP);
+    return !cfg->anti_rollback ||
+           (cfg->rollback && cfg->read_secure_version && cfg->raise_secure_version);
 }
 
 ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg)
@@ -29,10 +25,18 @@ ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg)
     if (!ctx || !cfg || !config_ok(cfg)) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (cfg->flash->write_size == 0 || cfg->flash->write_size > OTA_SESSION_TAIL_MAX) {
+    const ota_flash_t *flash = cfg->flash;
+    if (flash->sector_size == 0 || flash->write_size == 0 ||
+        flash->write_size > OTA_SESSION_TAIL_MAX) {
         return OTA_ERR_NOT_SUPPORTED;
     }
+    /* The running app is kept as the table's own entry: pointer identity is used throughout. */
+    const ota_partition_t *running = ota_partition_canonical(cfg->table, cfg->running);
+    if (cfg->running && (!running || running->type != OTA_PART_TYPE_APP)) {
+        return OTA_ERR_INVALID_ARG;
+    }
     *ctx = (ota_ctx_t){.cfg = *cfg};
+    ctx->cfg.running = running;
     return OTA_OK;
 }
 

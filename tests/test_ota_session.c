@@ -592,9 +592,38 @@ static void test_anti_rollback(void **state)
     close_dev(f);
 }
 
+static void test_init_and_queries(void **state)
+{
+    (void)state;
+    fixture_t *f = open_dev(1, "ota_0", false);
+    ota_config_t cfg = f->ctx.cfg;
+    ota_partition_t copy = *part(f, "ota_0");
+    cfg.running = &copy;
+    ota_ctx_t ctx;
+    assert_int_equal(ota_init(&ctx, &cfg), OTA_OK);
+    assert_ptr_equal(ota_get_running_partition(&ctx), part(f, "ota_0"));
+    assert_ptr_equal(ota_get_next_update_partition(&ctx, NULL), part(f, "ota_1"));
+    assert_ptr_equal(ota_get_next_update_partition(&ctx, part(f, "ota_2")), part(f, "ota_0"));
+    assert_ptr_equal(ota_get_next_update_partition(&ctx, part(f, "nvs")), part(f, "ota_0"));
+    assert_int_equal(ota_get_app_partition_count(&ctx), 3);
+    cfg.running = part(f, "nvs");
+    assert_int_equal(ota_init(&ctx, &cfg), OTA_ERR_INVALID_ARG);
+    cfg.running = NULL;
+    assert_int_equal(ota_init(&ctx, &cfg), OTA_OK);
+    assert_ptr_equal(ota_get_next_update_partition(&ctx, NULL), part(f, "ota_0"));
+    assert_int_equal(ota_invalidate_inactive_ota_data_slot(&ctx), OTA_ERR_INVALID_STATE);
+    cfg.scratch_len = OTA_SCRATCH_MIN - 1;
+    assert_int_equal(ota_init(&ctx, &cfg), OTA_ERR_INVALID_ARG);
+    cfg.scratch_len = sizeof f->dev.scratch;
+    cfg.anti_rollback = true; /* without counter accessors */
+    assert_int_equal(ota_init(&ctx, &cfg), OTA_ERR_INVALID_ARG);
+    close_dev(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_and_queries),
         cmocka_unit_test(test_erase_whole_skips_erased_sectors),
         cmocka_unit_test(test_erase_image_size_only_what_is_announced),
         cmocka_unit_test(test_erase_sequential_as_data_arrives),

@@ -128,11 +128,12 @@ struct ota_session {
 };
 
 /*
- * Set up a context. Errors: OTA_ERR_INVALID_ARG (NULL ctx/cfg, a required
- * field missing, scratch smaller than OTA_SCRATCH_MIN, anti_rollback without
+ * Set up a context (cfg is copied; cfg.running is replaced by the table's
+ * entry). Errors: OTA_ERR_INVALID_ARG (NULL ctx/cfg, a required field
+ * missing, scratch smaller than OTA_SCRATCH_MIN, anti_rollback without
  * rollback or without the counter accessors, running not an app partition of
- * the table), OTA_ERR_NOT_SUPPORTED (flash write unit above
- * OTA_SESSION_TAIL_MAX).
+ * the table), OTA_ERR_NOT_SUPPORTED (flash sector size 0, write unit 0 or
+ * above OTA_SESSION_TAIL_MAX).
  */
 ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg);
 
