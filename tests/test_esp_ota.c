@@ -754,7 +754,8 @@ static void test_partition_api_bounds(void **state)
     assert_int_equal(esp_partition_erase_range(nvs, 0x100, 0x1000), ESP_ERR_INVALID_ARG);
     assert_int_equal(esp_partition_erase_range(nvs, 0, 0x100), ESP_ERR_INVALID_SIZE);
     assert_int_equal(esp_partition_erase_range(nvs, 0x1000, nvs->size), ESP_ERR_INVALID_SIZE);
-    assert_int_equal(esp_partition_erase_range(nvs, 0, nvs->size), ESP_OK);
+    ESP_ERROR_CHECK(esp_partition_erase_range(nvs, 0, nvs->size));
+    assert_int_equal(ESP_ERROR_CHECK_WITHOUT_ABORT(esp_ota_end(12345)), ESP_ERR_NOT_FOUND);
     /* Iteration in table order, with type and subtype filters. */
     esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP,
                                                      ESP_PARTITION_SUBTYPE_ANY, NULL);
