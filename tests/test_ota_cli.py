@@ -123,6 +123,19 @@ class FlashCreate(DeviceTest):
         self.assertFalse(os.path.exists(flash))
 
 
+    def test_bad_state_file(self):
+        self.require_vectors()
+        flash = self.create()
+        for text, reason in (("secure_version=abc\n", "line 1: invalid value"),
+                             ("running=ota_7\n", "'ota_7', not in the table")):
+            with open(flash + ".state", "w") as f:
+                f.write(text)
+            r = self.ota("data", "read", "--flash", flash, check=2)
+            self.assertIn(reason, r.stderr_text)
+        os.remove(flash + ".state")  # no state: a device that never booted
+        self.assertEqual(self.boot_json(flash)["boots"], 1)
+
+
 class OtadataVectors(DeviceTest):
     TABLES = {2: ("p02_factory_two_ota.csv", "4MB", True), 4: ("p03_no_factory_four_ota.csv", "8MB", False)}
 

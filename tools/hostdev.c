@@ -96,7 +96,17 @@ static char *state_path(const char *flash_path)
     return p;
 }
 
-/* One "key=value" line of the state file. */
+/* Copy a string value if it fits. */
+static bool copy_value(char *dst, size_t size, const char *v)
+{
+    if (strlen(v) >= size) {
+        return false;
+    }
+    memcpy(dst, v, strlen(v) + 1);
+    return true;
+}
+
+/* One "key=value" line of the state file; chip is kept aside until chip_rev is known. */
 static bool state_line(hostdev_t *d, char *line, char *chip)
 {
     char *eq = strchr(line, '=');
@@ -105,14 +115,13 @@ static bool state_line(hostdev_t *d, char *line, char *chip)
     }
     *eq = '\0';
     const char *k = line, *v = eq + 1;
-    uint32_t n = 0;
     if (!strcmp(k, "running")) {
-        return strlen(v) <= OTA_PART_LABEL_LEN &&
-               snprintf(d->state.running, sizeof d->state.running, "%s", v) >= 0;
+        return copy_value(d->state.running, sizeof d->state.running, v);
     }
     if (!strcmp(k, "chip")) {
-        return strlen(v) < HOSTDEV_CHIP_NAME_MAX && snprintf(chip, HOSTDEV_CHIP_NAME_MAX, "%s", v) >= 0;
+        return copy_value(chip, HOSTDEV_CHIP_NAME_MAX, v);
     }
+    uint32_t n = 0;
     bool ok = cli_parse_u32(v, &n);
     if (!strcmp(k, "secure_version")) {
         d->state.secure_version = n;
@@ -124,7 +133,7 @@ static bool state_line(hostdev_t *d, char *line, char *chip)
     } else if (!strcmp(k, "boots")) {
         d->state.boots = n;
     }
-    return ok; /* unknown keys with a number are ignored */
+    return ok; /* unknown keys are ignored when their value is a number */
 }
 
 static ota_err_t read_state(hostdev_t *d, const char *path)
