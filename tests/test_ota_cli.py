@@ -126,6 +126,9 @@ class FlashCreate(DeviceTest):
     def test_bad_state_file(self):
         self.require_vectors()
         flash = self.create()
+        r = self.ota("boot", "--flash", flash, check=1)  # no image anywhere
+        self.assertIn("no bootable image", r.stderr_text)
+        flash = self.create(writes=["factory=" + self.pack("app.bin", "1.0")])
         for text, reason in (("secure_version=abc\n", "line 1: invalid value"),
                              ("running=ota_7\n", "'ota_7', not in the table")):
             with open(flash + ".state", "w") as f:
