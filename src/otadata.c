@@ -136,19 +136,31 @@ ota_err_t ota_otadata_next_seq(uint32_t active_seq, unsigned slot, unsigned app_
 
 /* ---- Flash access ---------------------------------------------------------- */
 
+uint32_t ota_otadata_copy_size(const ota_flash_t *flash)
+{
+    /* A copy must be its own erase unit: rewriting one never touches the other. */
+    return flash->sector_size > OTA_OTADATA_SECTOR_SIZE ? flash->sector_size
+                                                        : OTA_OTADATA_SECTOR_SIZE;
+}
+
+static ota_err_t check_size(const ota_flash_t *flash, const ota_partition_t *otadata)
+{
+    return otadata->size / 2u < ota_otadata_copy_size(flash) ? OTA_ERR_OTADATA_SIZE : OTA_OK;
+}
+
 ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otadata,
                            ota_select_entry_t e[2])
 {
     if (!flash || !otadata || !e) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (otadata->size < OTA_OTADATA_SIZE) {
+    if (check_size(flash, otadata)) {
         return OTA_ERR_OTADATA_SIZE;
     }
     for (unsigned i = 0; i < 2; i++) {
         uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
-        ota_err_t err =
-            ota_flash_read(flash, otadata->offset + i * OTA_OTADATA_SECTOR_SIZE, raw, sizeof raw);
+        ota_err_t err = ota_flash_read(flash, otadata->offset + i * ota_otadata_copy_size(flash),
+                                       raw, sizeof raw);
         if (err) {
             return err;
         }
@@ -163,7 +175,7 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
     if (!flash || !otadata || !e || sector > 1) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (otadata->size < OTA_OTADATA_SIZE) {
+    if (check_size(flash, otadata)) {
         return OTA_ERR_OTADATA_SIZE;
     }
     /* Check the write unit before erasing, so a refused write never leaves a blank copy. */
@@ -176,7 +188,8 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
     memset(buf, flash->erased_value, unit);
     ota_select_entry_encode(e, buf);
 
-    uint32_t addr = otadata->offset + sector * OTA_OTADATA_SECTOR_SIZE;
-    ota_err_t err = ota_flash_erase_range(flash, addr, OTA_OTADATA_SECTOR_SIZE);
+    uint32_t copy = ota_otadata_copy_size(flash);
+    uint32_t addr = otadata->offset + sector * copy;
+    ota_err_t err = ota_flash_erase_range(flash, addr, copy);
     return err ? err : ota_flash_write(flash, addr, buf, unit);
 }

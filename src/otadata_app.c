@@ -338,8 +338,8 @@ static ota_err_t drop_inactive(const ota_flash_t *flash, const ota_partition_tab
         err = ota_flash_erase_range(flash, p->offset, p->size);
     }
     return err ? err
-               : ota_flash_erase_range(flash, v.part->offset + inactive * OTA_OTADATA_SECTOR_SIZE,
-                                       OTA_OTADATA_SECTOR_SIZE);
+               : ota_flash_erase_range(flash, v.part->offset + inactive * ota_otadata_copy_size(flash),
+                                       ota_otadata_copy_size(flash));
 }
 
 ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,

@@ -113,7 +113,7 @@ typedef struct ota_boot_result {
  * Decide what to boot and perform the bootloader's otadata writes.
  * Errors: OTA_ERR_INVALID_ARG (NULL flash/table/cfg/out, no check_image, or
  * anti_rollback without raise_version), OTA_ERR_NOT_SUPPORTED (cfg->hardened),
- * OTA_ERR_OTADATA_SIZE (otadata smaller than 0x2000: ESP-IDF resets),
+ * OTA_ERR_OTADATA_SIZE (otadata smaller than two copies: ESP-IDF resets),
  * flash read errors on otadata, OTA_ERR_BOOT_NO_TEST_APP (test requested, no
  * test partition), OTA_ERR_BOOT_NO_IMAGE (nothing bootable). On error *out
  * still lists the writes already done.

@@ -16,8 +16,12 @@
  * forever or writes the "erased" sequence 0xFFFFFFFF, spec §9 / vectors note
  * 6), these functions return OTA_ERR_BOOT_SEQ_OVERFLOW and write nothing.
  *
- * Flash requirements: the flash sector size must divide 0x1000 (each otadata
- * copy is erased on its own) and the write granularity must be at most
+ * Flash requirements: copy i lives at partition offset i * copy size, where
+ * the copy size is max(0x1000, flash sector size) (ota_otadata_copy_size),
+ * so each copy is erased on its own; the partition must hold two copies.
+ * With 4 KiB (or smaller) sectors that is ESP-IDF's layout exactly (copies
+ * at 0 and 0x1000, partition >= 0x2000); larger sectors are a libota
+ * generalisation (docs/DESIGN.md). The write granularity must be at most
  * OTA_OTADATA_MAX_WRITE_SIZE (an entry is padded with the erased value up to
  * one write unit).
  */
@@ -36,8 +40,8 @@
 extern "C" {
 #endif
 
-#define OTA_OTADATA_SIZE 0x2000u         /* minimum partition size: two copies */
-#define OTA_OTADATA_SECTOR_SIZE 0x1000u  /* copy i lives at partition offset i * this */
+#define OTA_OTADATA_SIZE 0x2000u         /* minimum partition size on 4 KiB sectors: two copies */
+#define OTA_OTADATA_SECTOR_SIZE 0x1000u  /* ESP-IDF's copy size: copy i at partition offset i * this */
 #define OTA_OTADATA_ENTRY_SIZE 32u
 #define OTA_OTADATA_LABEL_LEN 20u
 #define OTA_OTADATA_SEQ_ERASED 0xFFFFFFFFu
@@ -133,20 +137,23 @@ unsigned ota_app_count(const ota_partition_table_t *table);
 
 /* ---- Flash access ------------------------------------------------------ */
 
+/* Bytes per copy on this flash: max(OTA_OTADATA_SECTOR_SIZE, sector size). */
+uint32_t ota_otadata_copy_size(const ota_flash_t *flash);
+
 /*
  * Read both entries of the otadata partition. Errors: OTA_ERR_INVALID_ARG,
- * OTA_ERR_OTADATA_SIZE (partition smaller than 0x2000), flash errors.
+ * OTA_ERR_OTADATA_SIZE (partition smaller than two copies), flash errors.
  */
 ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otadata,
                            ota_select_entry_t e[2]);
 
 /*
  * Store e as copy `sector` (0 or 1) exactly as given (the caller sets crc):
- * erase that 4 KiB sector, then program the 32 bytes, padded with the erased
- * value up to the flash write unit. The other copy is not touched.
+ * erase that copy, then program the 32 bytes, padded with the erased value up
+ * to the flash write unit. The other copy is not touched.
  * Errors: OTA_ERR_INVALID_ARG (sector > 1), OTA_ERR_OTADATA_SIZE,
  * OTA_ERR_OTADATA_WRITE_SIZE (write unit > OTA_OTADATA_MAX_WRITE_SIZE),
- * flash errors (OTA_ERR_FLASH_ALIGN when the sector size does not divide 0x1000).
+ * flash errors (OTA_ERR_FLASH_ALIGN when the partition is not sector-aligned).
  */
 ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
                                   unsigned sector, const ota_select_entry_t *e);
