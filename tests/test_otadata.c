@@ -285,6 +285,31 @@ static void test_write_unit_padding(void **state)
     }
 }
 
+/* 64 KiB sectors: copy 1 at one sector, each copy erased on its own; one sector is too small. */
+static void test_large_sectors_one_copy_per_sector(void **state)
+{
+    (void)state;
+    tu_otadev_t dev;
+    tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true, .sector_size = 0x10000};
+    tu_otadev_init(&dev, &opts);
+    assert_int_equal(ota_otadata_copy_size(dev.flash), 0x10000);
+    assert_int_equal(set_boot(&dev, "ota_0", false), OTA_OK);
+    assert_int_equal(set_boot(&dev, "ota_1", false), OTA_OK);
+    ota_select_entry_t e[2];
+    tu_otadev_entries(&dev, e);
+    assert_int_equal(e[0].seq, 1);
+    assert_int_equal(e[1].seq, 2);
+    assert_int_equal(dev.log.ops[2].kind, TU_FLASHLOG_ERASE);
+    assert_int_equal(dev.log.ops[2].addr, dev.otadata->offset + 0x10000);
+    assert_string_equal(boot(&dev, false), "ota_1");
+
+    ota_partition_t *od = (ota_partition_t *)dev.otadata;
+    od->size = OTA_OTADATA_SIZE; /* ESP-IDF's size holds one 64 KiB copy at most */
+    assert_int_equal(ota_otadata_read(dev.flash, od, e), OTA_ERR_OTADATA_SIZE);
+    assert_int_equal(set_boot(&dev, "ota_0", false), OTA_ERR_OTADATA_SIZE);
+    tu_otadev_free(&dev);
+}
+
 static void test_write_unit_too_large_erases_nothing(void **state)
 {
     (void)state;
@@ -647,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_next_seq_examples_and_extremes),
         cmocka_unit_test(test_app_counts),
         cmocka_unit_test(test_write_unit_padding),
+        cmocka_unit_test(test_large_sectors_one_copy_per_sector),
         cmocka_unit_test(test_write_unit_too_large_erases_nothing),
         cmocka_unit_test(test_small_or_missing_otadata),
         cmocka_unit_test(test_set_boot_partition_refusals),
