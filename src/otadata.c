@@ -2,6 +2,7 @@
 #include "ota/otadata.h"
 
 #include "bytes_le.h"
+#include "otadata_internal.h"
 
 #include <string.h>
 
@@ -148,6 +149,25 @@ static ota_err_t check_size(const ota_flash_t *flash, const ota_partition_t *ota
     return otadata->size / 2u < ota_otadata_copy_size(flash) ? OTA_ERR_OTADATA_SIZE : OTA_OK;
 }
 
+ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *otadata,
+                             uint32_t *unit)
+{
+    if (check_size(flash, otadata)) {
+        return OTA_ERR_OTADATA_SIZE;
+    }
+    *unit = flash->write_size > OTA_OTADATA_ENTRY_SIZE ? flash->write_size : OTA_OTADATA_ENTRY_SIZE;
+    if (flash->write_size == 0 || *unit > OTA_OTADATA_MAX_WRITE_SIZE || *unit % flash->write_size) {
+        return OTA_ERR_OTADATA_WRITE_SIZE;
+    }
+    return OTA_OK;
+}
+
+uint32_t ota__otadata_copy_addr(const ota_flash_t *flash, const ota_partition_t *otadata,
+                                unsigned sector)
+{
+    return otadata->offset + sector * ota_otadata_copy_size(flash);
+}
+
 ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otadata,
                            ota_select_entry_t e[2])
 {
@@ -159,8 +179,8 @@ ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otad
     }
     for (unsigned i = 0; i < 2; i++) {
         uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
-        ota_err_t err = ota_flash_read(flash, otadata->offset + i * ota_otadata_copy_size(flash),
-                                       raw, sizeof raw);
+        ota_err_t err =
+            ota_flash_read(flash, ota__otadata_copy_addr(flash, otadata, i), raw, sizeof raw);
         if (err) {
             return err;
         }
@@ -175,21 +195,17 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
     if (!flash || !otadata || !e || sector > 1) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (check_size(flash, otadata)) {
-        return OTA_ERR_OTADATA_SIZE;
-    }
     /* Check the write unit before erasing, so a refused write never leaves a blank copy. */
-    uint32_t unit = flash->write_size > OTA_OTADATA_ENTRY_SIZE ? flash->write_size
-                                                               : OTA_OTADATA_ENTRY_SIZE;
-    if (flash->write_size == 0 || unit > OTA_OTADATA_MAX_WRITE_SIZE || unit % flash->write_size) {
-        return OTA_ERR_OTADATA_WRITE_SIZE;
+    uint32_t unit;
+    ota_err_t err = ota__otadata_check(flash, otadata, &unit);
+    if (err) {
+        return err;
     }
     uint8_t buf[OTA_OTADATA_MAX_WRITE_SIZE];
     memset(buf, flash->erased_value, unit);
     ota_select_entry_encode(e, buf);
 
-    uint32_t copy = ota_otadata_copy_size(flash);
-    uint32_t addr = otadata->offset + sector * copy;
-    ota_err_t err = ota_flash_erase_range(flash, addr, copy);
+    uint32_t addr = ota__otadata_copy_addr(flash, otadata, sector);
+    err = ota_flash_erase_range(flash, addr, ota_otadata_copy_size(flash));
     return err ? err : ota_flash_write(flash, addr, buf, unit);
 }

@@ -10,7 +10,8 @@
 #include "devcli.h"
 
 static const char k_usage[] =
-    "usage: ota app (mark-valid | mark-invalid | state) --flash FLASH [--rollback] [--anti-rollback]\n"
+    "usage: ota app (mark-valid | mark-invalid | state) --flash FLASH [--rollback]\n"
+    "               [--anti-rollback] [--esp-idf-writes]\n"
     "\n"
     "mark-valid    confirm the running app (with --anti-rollback the counter is\n"
     "              raised to its secure_version)\n"

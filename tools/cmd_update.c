@@ -12,7 +12,8 @@
 #include "devcli.h"
 
 static const char k_usage[] =
-    "usage: ota update --flash FLASH [--rollback] [--anti-rollback] IMAGE_FILE\n"
+    "usage: ota update --flash FLASH [--rollback] [--anti-rollback] [--esp-idf-writes]\n"
+    "                  IMAGE_FILE\n"
     "\n"
     "As the running app (from FLASH.state; run `ota boot` first): write IMAGE_FILE\n"
     "to the next OTA slot with sequential erase, verify it, set it as the boot\n"

@@ -43,6 +43,7 @@ typedef struct hostdev_state {
 typedef struct hostdev_build {
     bool rollback;      /* CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE */
     bool anti_rollback; /* CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (implies rollback) */
+    ota_writes_t writes; /* otadata writes of bootloader and app: hardened (default) or ESP-IDF's */
 } hostdev_build_t;
 
 /* Pins held at one power-on (ESP-IDF's factory-reset and app-test GPIOs). */

@@ -158,11 +158,69 @@ ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otad
 ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
                                   unsigned sector, const ota_select_entry_t *e);
 
+/* ---- How otadata is written (power-loss safety) ----------------------------- */
+
+/*
+ * ESP-IDF rewrites a copy by erasing it, then programming the entry: a power
+ * cut in between leaves that copy blank (spec §2.9). When the copy held the
+ * active entry (mark valid/invalid, a "same slot" set_boot, the bootloader's
+ * NEW -> PENDING_VERIFY and PENDING_VERIFY -> ABORTED), the device then boots
+ * an older slot or factory, and a pending image disappears without a trace.
+ *
+ * OTA_WRITES_HARDENED (the default): before a copy that holds an entry (right
+ * CRC) is rewritten, its 32 bytes are journaled in the erased spare area of
+ * the other copy (after that copy's entry), and the record is marked done
+ * once the new entry is programmed. ota_otadata_recover() puts the previous
+ * entry back if the rewrite was cut, so every cut leaves the old or the new
+ * entry. Erasing all of otadata takes the inactive copy first. The entries
+ * themselves are exactly ESP-IDF's: a stock bootloader or app reads every
+ * state correctly (it does not see the journal, so with a stock bootloader a
+ * cut inside such a rewrite still behaves as in ESP-IDF).
+ *
+ * OTA_WRITES_FAITHFUL: ESP-IDF's exact write sequence, for comparison and
+ * for the vectors. docs/DESIGN.md, "Power-loss safety", has the details.
+ */
+typedef enum ota_writes {
+    OTA_WRITES_HARDENED = 0,
+    OTA_WRITES_FAITHFUL = 1,
+} ota_writes_t;
+
+/*
+ * Store e as copy `sector` as `writes` says: FAITHFUL is
+ * ota_otadata_write_entry(); HARDENED journals the copy's current entry
+ * first when it has a right CRC. Errors: those of ota_otadata_write_entry().
+ */
+ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            unsigned sector, const ota_select_entry_t *e, ota_writes_t writes);
+
+/*
+ * Resolve journal records of hardened writes that were cut by a power loss.
+ * With `restore` (a bootloader, before it reads otadata), a copy whose
+ * rewrite was cut and that holds no entry with a right CRC gets its previous
+ * entry back; without (an application: the boot already happened on what is
+ * on flash) records are only retired. *restored (may be NULL) gets bit i set
+ * when copy i was rewritten. Errors: OTA_ERR_INVALID_ARG,
+ * OTA_ERR_OTADATA_SIZE, OTA_ERR_OTADATA_WRITE_SIZE, flash errors.
+ */
+ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *otadata,
+                              bool restore, unsigned *restored);
+
+/*
+ * Erase the whole otadata partition (the factory app boots next). HARDENED
+ * erases the copy that is not active first, so until the active entry is
+ * erased it still decides the boot. Errors: OTA_ERR_INVALID_ARG, flash errors.
+ */
+ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            ota_writes_t writes);
+
 /* ---- Application-side operations (esp_ota_ops) --------------------------- */
 /*
- * Common errors: OTA_ERR_INVALID_ARG (NULL arguments), OTA_ERR_OTADATA_NONE
- * (the table has no otadata partition), OTA_ERR_OTADATA_SIZE, flash errors.
- * The app_count used is the application's (ota_app_count()).
+ * Common errors: OTA_ERR_INVALID_ARG (NULL arguments, unknown `writes`),
+ * OTA_ERR_OTADATA_NONE (the table has no otadata partition),
+ * OTA_ERR_OTADATA_SIZE, flash errors. The app_count used is the
+ * application's (ota_app_count()). Operations that write take `writes`; in
+ * HARDENED mode they first retire journal records a boot left unresolved
+ * (ota_otadata_recover without restore).
  */
 
 /*
@@ -175,10 +233,11 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
  * (nothing written).
  */
 ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                    unsigned slot, bool rollback);
+                                    unsigned slot, bool rollback, ota_writes_t writes);
 
-/* Boot the factory app next: erase the whole otadata partition. */
-ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table);
+/* Boot the factory app next: erase the whole otadata partition (ota_otadata_erase). */
+ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                  ota_writes_t writes);
 
 /*
  * esp_ota_set_boot_partition_skip_validate: factory -> set_factory, ota_N ->
@@ -190,7 +249,8 @@ ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_
  */
 ota_err_t ota_otadata_set_boot_partition(const ota_flash_t *flash,
                                          const ota_partition_table_t *table,
-                                         const ota_partition_t *p, bool rollback);
+                                         const ota_partition_t *p, bool rollback,
+                                         ota_writes_t writes);
 
 /*
  * esp_ota_get_boot_partition: the partition the bootloader will try first
@@ -234,7 +294,8 @@ ota_err_t ota_otadata_rollback_possible(const ota_flash_t *flash,
  * necessarily the running app, §9.10) to VALID; nothing is written when it
  * already is. Errors: OTA_ERR_OTA_NO_ACTIVE (no active entry or no OTA slots).
  */
-ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table);
+ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                 ota_writes_t writes);
 
 /*
  * esp_ota_mark_app_invalid_rollback: if a rollback is possible, set the
@@ -242,7 +303,7 @@ ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_t
  * OTA_ERR_OTA_ROLLBACK_FAILED (nothing to roll back to; nothing written).
  */
 ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                   ota_image_ok_fn image_ok, void *ctx);
+                                   ota_image_ok_fn image_ok, void *ctx, ota_writes_t writes);
 
 /*
  * esp_ota_invalidate_inactive_ota_data_slot: erase the copy that is not
@@ -254,7 +315,7 @@ ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition
  */
 ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running);
+                                          const ota_partition_t *running, ota_writes_t writes);
 
 /*
  * esp_ota_erase_last_boot_app_partition: like invalidate_inactive, but first
@@ -262,7 +323,7 @@ ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,
  */
 ota_err_t ota_otadata_erase_last_boot_app(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running);
+                                          const ota_partition_t *running, ota_writes_t writes);
 
 /*
  * otatool.py switch_ota_partition --slot N (§6.2), bit-compatible: validity is
