@@ -70,8 +70,8 @@ void tu_otadev_init(tu_otadev_t *dev, const tu_otadev_opts_t *opts)
     assert_true(opts->app_count <= 16);
     uint32_t sector = opts->sector_size ? opts->sector_size : 0x1000u;
     uint32_t end = add_apps(dev, opts, add_data_parts(dev, sector));
-    ota_simflash_geometry_t geo = {end > MIN_FLASH_SIZE ? align_up(end, sector) : MIN_FLASH_SIZE,
-                                   sector, opts->write_size ? opts->write_size : 1};
+    uint32_t size = opts->tight_flash || end > MIN_FLASH_SIZE ? align_up(end, sector) : MIN_FLASH_SIZE;
+    ota_simflash_geometry_t geo = {size, sector, opts->write_size ? opts->write_size : 1};
     assert_int_equal(ota_simflash_init_ram(&dev->sim, &geo), OTA_OK);
     tu_flashlog_init(&dev->log, &dev->sim.flash);
     dev->flash = &dev->log.flash;
@@ -180,6 +180,7 @@ void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool r
         .scratch = dev->scratch,
         .scratch_len = sizeof dev->scratch,
         .rollback = rollback,
+        .otadata_writes = dev->opts.writes,
     };
     assert_int_equal(ota_init(ctx, &cfg), OTA_OK);
 }

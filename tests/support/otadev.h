@@ -31,6 +31,8 @@ typedef struct tu_otadev_opts {
     uint32_t write_size;  /* 0 = 1 */
     uint32_t sector_size; /* 0 = 0x1000 */
     uint32_t app_size;    /* bytes per app partition, 0 = 0x10000; rounded up to 64 KiB */
+    bool tight_flash;     /* the flash ends with the last partition (default: at least 2 MiB) */
+    ota_writes_t writes;  /* otadata writes of tu_otadev_ctx() contexts */
 } tu_otadev_opts_t;
 
 typedef struct tu_otadev {
