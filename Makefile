@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo deps clean
+.PHONY: all build test demo bench deps clean
 
 all: build
 
@@ -20,6 +20,17 @@ test: deps
 	cmake -S . -B $(BUILD) -DOTA_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
+
+# Benchmarks (bench/README.md): Release build (-O2, no sanitizers) in its own
+# directory; the build's output goes to its log, the figures to stdout.
+BENCH_BUILD ?= build-bench
+bench: deps
+	@mkdir -p $(BENCH_BUILD)
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DOTA_BUILD_BENCH=ON -DOTA_BUILD_TESTS=OFF >$(BENCH_BUILD)/make-bench.log 2>&1 && \
+	  cmake --build $(BENCH_BUILD) -j$(JOBS) --target ota_bench >>$(BENCH_BUILD)/make-bench.log 2>&1 || \
+	  { cat $(BENCH_BUILD)/make-bench.log; exit 1; }
+	cd $(BENCH_BUILD) && ./bench/ota_bench
 
 demo: build
 	scripts/demo

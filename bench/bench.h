@@ -31,8 +31,10 @@ typedef struct bench_task {
 uint64_t bench_now_ns(void);
 
 /* One untimed warm-up round, then `rounds` rounds running every task once in
- * turn (so they share the machine's noise); median_ns[i] is task i's median. */
-void bench_interleave(const bench_task_t *tasks, size_t n, unsigned rounds, double *median_ns);
+ * turn (so they share the machine's noise); median_ns[i] is task i's median
+ * and, when min_ns is not NULL, min_ns[i] its fastest round. */
+void bench_interleave(const bench_task_t *tasks, size_t n, unsigned rounds, double *median_ns,
+                      double *min_ns);
 
 /* Print the result line; ratio = value / limit. details may be NULL. */
 void bench_report(const char *name, double value, double limit, const char *unit,
