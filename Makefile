@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo deps clean
+.PHONY: all build test test-cross demo deps clean
 
 all: build
 
@@ -21,8 +21,14 @@ test: deps
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
 
+# The cmocka tests built for 32-bit ARM (armhf) and big-endian s390x Linux, run
+# under qemu-user, in build-cross-<arch> (scripts/test-cross).
+test-cross:
+	@scripts/install-deps cross
+	scripts/test-cross
+
 demo: build
 	scripts/demo
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-cross-*

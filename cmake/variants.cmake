@@ -21,7 +21,9 @@ function(ota_add_variant v)
   file(GLOB port_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/port/*.c)
   add_library(ota_port${v} STATIC ${port_src})
   target_include_directories(ota_port${v} PUBLIC ${PROJECT_SOURCE_DIR}/port/include ${MBEDTLS_INCLUDE})
-  target_compile_definitions(ota_port${v} PUBLIC _GNU_SOURCE)
+  # 64-bit off_t/ino_t on 32-bit hosts too: under qemu-user the host kernel's
+  # 64-bit inode numbers and directory cookies make a 32-bit readdir() fail.
+  target_compile_definitions(ota_port${v} PUBLIC _GNU_SOURCE _FILE_OFFSET_BITS=64)
   target_link_libraries(ota_port${v} PUBLIC ota_core${v} ${MBEDCRYPTO_LIB})
   ota_variant_flags(ota_port${v} "${v}")
 
