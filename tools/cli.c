@@ -1,6 +1,7 @@
 #include "cli.h"
 
-#include <ctype.h>
+#include "pytext.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -87,62 +88,30 @@ int cli_write_file(const char *path, const void *buf, size_t len)
     return ok ? 0 : cli_error("cannot write '%s': %s", path, strerror(e));
 }
 
-static bool parse_plain(const char *s, uint64_t *out)
+bool cli_strip_size_suffixes(const char *text, size_t *len, uint64_t *mult)
 {
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16, s += 2;
-    } else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-        base = 8, s += 2;
-    } else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-        base = 2, s += 2;
-    } else if (s[0] == '0' && s[1] != '\0') {
-        return false; /* Python's int(x, 0) refuses "010" */
-    }
-    if (!*s) {
-        return false;
-    }
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s == '_') {
-            continue;
-        }
-        int d = isdigit((unsigned char)*s) ? *s - '0'
-                : isxdigit((unsigned char)*s) ? tolower((unsigned char)*s) - 'a' + 10
-                                              : 99;
-        if (d >= base) {
+    *mult = 1;
+    while (*len > 0 && memchr("kKmM", text[*len - 1], 4)) {
+        uint64_t factor = (text[*len - 1] == 'k' || text[*len - 1] == 'K') ? 1024u : 1048576u;
+        if (*mult > CLI_SIZE_MULT_MAX / factor) {
             return false;
         }
-        v = v * (uint64_t)base + (uint64_t)d;
-        if (v > 0xFFFFFFFFull) {
-            return false;
-        }
+        *mult *= factor;
+        --*len;
     }
-    *out = v;
     return true;
 }
 
 bool cli_parse_u32(const char *text, uint32_t *out)
 {
-    char buf[64];
-    size_t n = strlen(text);
-    if (n == 0 || n >= sizeof buf) {
+    size_t len = strlen(text);
+    uint64_t mult;
+    int64_t v;
+    if (!cli_strip_size_suffixes(text, &len, &mult) || py_int(text, len, 0, &v) != PY_INT_OK ||
+        v < 0 || (uint64_t)v > 0xFFFFFFFFu / mult) {
         return false;
     }
-    memcpy(buf, text, n + 1);
-    uint64_t mult = 1;
-    while (n > 0 && strchr("kKmM", buf[n - 1])) {
-        mult *= (buf[n - 1] == 'k' || buf[n - 1] == 'K') ? 1024u : 1048576u;
-        buf[--n] = '\0';
-        if (mult > 0xFFFFFFFFull) {
-            return false;
-        }
-    }
-    uint64_t v;
-    if (!parse_plain(buf, &v) || v * mult > 0xFFFFFFFFull) {
-        return false;
-    }
-    *out = (uint32_t)(v * mult);
+    *out = (uint32_t)((uint64_t)v * mult);
     return true;
 }
 

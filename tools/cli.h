@@ -25,9 +25,19 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len);
 int cli_write_file(const char *path, const void *buf, size_t len);
 
 /*
- * Parse an unsigned number the way gen_esp32part does: optional K/M suffix
- * (x1024, x1048576), then decimal, 0x hex, 0o octal or 0b binary. Returns false
- * on syntax error or overflow of 32 bits.
+ * gen_esp32part's size suffixes: strip trailing K/k (x1024) and M/m (x1048576)
+ * from text[0..*len), repeatedly ("1kk" is 1 MiB). *len becomes the length of
+ * what is left, *mult the product. False when the product would exceed
+ * CLI_SIZE_MULT_MAX.
+ */
+#define CLI_SIZE_MULT_MAX (1ull << 62)
+bool cli_strip_size_suffixes(const char *text, size_t *len, uint64_t *mult);
+
+/*
+ * Parse an unsigned number the way gen_esp32part does: K/M suffixes as above,
+ * then Python's int(x, 0) (decimal, 0x hex, 0o octal, 0b binary, '_'
+ * separators; "010" is refused). Returns false on syntax error, a negative
+ * value or overflow of 32 bits.
  */
 bool cli_parse_u32(const char *text, uint32_t *out);
 

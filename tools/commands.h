@@ -4,5 +4,7 @@
 
 int cmd_version(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_part(int argc, char **argv);
 
 #endif

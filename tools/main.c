@@ -14,6 +14,8 @@ struct command {
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
     {"image", cmd_image, "inspect, verify and build ESP app images"},
+    {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
+    {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
 };
 
 static void usage(FILE *out)

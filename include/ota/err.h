@@ -49,6 +49,14 @@ extern "C" {
     X(OTA_ERR_CSV_OTADATA, 405, "partition CSV: otadata count or size invalid") \
     X(OTA_ERR_CSV_TOO_MANY, 406, "partition CSV: binary table longer than max") \
     X(OTA_ERR_CSV_FLAGS, 407, "partition CSV: flag not allowed for this partition") \
+    X(OTA_ERR_CSV_UNKNOWN_VAR, 408, "partition CSV: unknown environment variable") \
+    X(OTA_ERR_CSV_ENCODING, 409, "partition CSV: text or partition name not valid UTF-8") \
+    X(OTA_ERR_CSV_RANGE, 410, "partition CSV: value out of range") \
+    X(OTA_ERR_CSV_UNKNOWN_FLAG, 411, "partition CSV: unknown flag") \
+    X(OTA_ERR_CSV_NVS_SIZE, 412, "partition CSV: read/write NVS smaller than 0x3000") \
+    X(OTA_ERR_CSV_NO_BOOTLOADER_OFFSET, 413, "partition CSV: bootloader row needs a bootloader offset") \
+    X(OTA_ERR_CSV_EXTRA_SUBTYPE, 414, "partition CSV: invalid extra subtype definition") \
+    X(OTA_ERR_CSV_EMPTY_FIELD, 415, "partition CSV: required field left empty") \
     X(OTA_ERR_IMG_MAGIC, 500, "image: invalid magic byte") \
     X(OTA_ERR_IMG_SEG_COUNT, 501, "image: too many segments") \
     X(OTA_ERR_IMG_SEG_LEN, 502, "image: invalid segment length") \
@@ -90,7 +98,13 @@ extern "C" {
     X(OTA_ERR_NET_LONG_BODY, 805, "network: body longer than Content-Length") \
     X(OTA_ERR_NET_IDENTITY, 806, "network: image changed between attempts") \
     X(OTA_ERR_NET_RANGE, 807, "network: invalid answer to a Range request") \
-    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller")
+    X(OTA_ERR_NET_SKIPPED, 808, "network: update skipped by the caller") \
+    X(OTA_ERR_NET_TLS_PIN, 809, "network: server public key does not match the pin") \
+    X(OTA_ERR_NET_INSECURE, 810, "network: plain http not allowed by the configuration") \
+    X(OTA_ERR_NET_TOO_LARGE, 811, "network: Content-Length exceeds the sink's capacity") \
+    X(OTA_ERR_NET_NO_LENGTH, 812, "network: response has no usable Content-Length") \
+    X(OTA_ERR_NET_TRANSFER, 813, "network: transfer failed") \
+    X(OTA_ERR_NET_RECORD, 814, "network: progress record invalid")
 
 typedef enum {
 #define OTA_ERR_ENUM_(name, value, text) name = value,
