@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-cross demo deps clean
+.PHONY: all build test test-cross size demo deps clean
 
 all: build
 
@@ -27,8 +27,14 @@ test-cross:
 	@scripts/install-deps cross
 	scripts/test-cross
 
+# Cortex-M4 footprint of the core: text/data/bss per module and worst-case
+# stack per public function, boot-only and update configurations (scripts/size).
+size:
+	@scripts/install-deps size
+	scripts/size
+
 demo: build
 	scripts/demo
 
 clean:
-	rm -rf $(BUILD) build-cross-*
+	rm -rf $(BUILD) build-cross-* build-size
