@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-cross size demo deps clean
+.PHONY: all build test test-cross size example-cortex-m demo deps clean
 
 all: build
 
@@ -33,8 +33,15 @@ size:
 	@scripts/install-deps size
 	scripts/size
 
+# Bare-metal example on a Cortex-M4 under qemu-system-arm (examples/cortex-m):
+# partition table, updates, rollback, boot decisions; fails unless it prints PASS.
+# The host CLI (build) packs its two app images.
+example-cortex-m: build
+	@scripts/install-deps size
+	$(MAKE) -C examples/cortex-m OTA=$(abspath $(BUILD))/ota O=$(abspath build-cortex-m) run
+
 demo: build
 	scripts/demo
 
 clean:
-	rm -rf $(BUILD) build-cross-* build-size
+	rm -rf $(BUILD) build-cross-* build-size build-cortex-m
