@@ -8,6 +8,8 @@
  *   default           boot-only: what a bootloader links (load the partition
  *                     table, decide what to boot, verify images)
  *   -DOTA_SIZE_UPDATE  update: an application that also updates itself
+ *   -DOTA_SIZE_SIGV2   boot-only plus Secure Boot v2 signature checks (the
+ *                     public-key crypto itself is the ota_sig_engine_t port)
  *
  * Left out of both: diagnostics text (ota_strerror, ota_err_name,
  * ota_boot_reason_text, ota_img_state_name) and what only host tools use
@@ -17,6 +19,7 @@
 #include "ota/image.h"
 #include "ota/otadata.h"
 #include "ota/partition.h"
+#include "ota/sigv2.h"
 
 /* Any function pointer converts to void (*)(void) and back without warning. */
 typedef void (*entry_fn)(void);
@@ -26,6 +29,9 @@ const entry_fn size_entries[] = {
     (entry_fn)ota_boot_select,
     (entry_fn)ota_image_verify,
     (entry_fn)ota_image_read_app_desc, /* secure_version for anti-rollback */
+#ifdef OTA_SIZE_SIGV2
+    (entry_fn)ota_sigv2_verify,
+#endif
 #ifdef OTA_SIZE_UPDATE
     (entry_fn)ota_partition_find_first,
     (entry_fn)ota_partition_next,
