@@ -4,6 +4,8 @@
  * -DMBEDTLS_CONFIG_FILE='"ota_port/mbedtls_hash_config.h"' and use
  * port/hash_mbedtls.c as the ota_hash_t port. Used by make size and
  * examples/cortex-m with Debian's mbedTLS source (scripts/install-deps size).
+ * SHA-384 (only for ECDSA P-384 signature blocks) would also need
+ * MBEDTLS_SHA512_C and library/sha512.c.
  */
 #ifndef OTA_PORT_MBEDTLS_HASH_CONFIG_H
 #define OTA_PORT_MBEDTLS_HASH_CONFIG_H
