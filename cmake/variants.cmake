@@ -5,7 +5,7 @@
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
 #   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h, ...)
 #   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota)
-# With OTA_NET=OFF only ota_core, ota_port and ota_tool (without `ota fetch`).
+# With OTA_NET=OFF neither ota_net nor the CLI, and ota_tool has no `ota fetch`.
 
 if(OTA_NET)
   find_package(CURL REQUIRED)
@@ -43,6 +43,13 @@ function(ota_add_variant v)
   target_include_directories(ota_tool${v} PUBLIC ${PROJECT_SOURCE_DIR}/tools)
   target_link_libraries(ota_tool${v} PUBLIC ota_port${v})
   ota_variant_flags(ota_tool${v} "${v}")
+  file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
+  add_library(esp_idf${v} STATIC ${esp_idf_src})
+  target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
+    ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
+  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
+  ota_variant_flags(esp_idf${v} "${v}")
+
   if(NOT OTA_NET)
     return() # no libcurl: no network engine, and no CLI (it has `ota fetch`)
   endif()
@@ -52,13 +59,6 @@ function(ota_add_variant v)
   target_link_libraries(ota_net${v} PUBLIC ota_port${v} CURL::libcurl)
   ota_variant_flags(ota_net${v} "${v}")
   target_link_libraries(ota_tool${v} PUBLIC ota_net${v})
-
-  file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
-  add_library(esp_idf${v} STATIC ${esp_idf_src})
-  target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
-    ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
-  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
-  ota_variant_flags(esp_idf${v} "${v}")
 
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
   target_link_libraries(ota${v} PRIVATE ota_tool${v})
