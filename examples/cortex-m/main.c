@@ -5,12 +5,14 @@
  * the portable core as a device would link it.
  *
  *   1. factory: write a partition table with its MD5 entry, load it back and
- *      validate it as a bootloader does;
- *   2. install app v1 in ota_0; boot: ota_0;
- *   3. update to v2 in ota_1, with rollback; boot: ota_1 on trial
- *      (PENDING_VERIFY); the app never confirms, so the next boot rolls back
- *      to ota_0;
- *   4. the same update again; the app confirms (mark valid); boot: ota_1.
+ *      validate it as a bootloader does; program app v1 into ota_0 and point
+ *      otadata at it, as a production programmer would; boot: ota_0;
+ *   2. the running app updates to v2 through an update session (ota_begin,
+ *      ota_write in small pieces, ota_end verifies, ota_set_boot_partition),
+ *      with rollback; boot: ota_1 on trial (PENDING_VERIFY); the app never
+ *      confirms, so the next boot rolls back to ota_0;
+ *   3. the same update again; this time the app confirms (ota_mark_app_valid);
+ *      boot: ota_1.
  *
  * Every boot verifies the images in full, SHA-256 included: the hash port is
  * port/hash_mbedtls.c over mbedTLS compiled for the target from Debian's
@@ -23,6 +25,7 @@
 
 #include "ota/boot.h"
 #include "ota/image.h"
+#include "ota/ota.h"
 #include "ota/otadata.h"
 #include "ota/partition.h"
 #include "ota_port/hash_mbedtls.h"
@@ -31,6 +34,7 @@
 
 #define FLASH_SIZE 0x30000u
 #define TABLE_OFFSET OTA_PART_TABLE_OFFSET_DEFAULT
+#define CHUNK 100u /* bytes per ota_write, as they might arrive from a network */
 
 extern const uint8_t app_v1[], app_v1_end[], app_v2[], app_v2_end[];
 
@@ -41,6 +45,9 @@ typedef struct device {
     ota_hash_t sha256, md5;
     ota_partition_table_t table;
     uint8_t scratch[OTA_PART_TABLE_MAX_LEN];
+    const ota_partition_t *running; /* what the last boot started */
+    ota_ctx_t ota;                  /* the running app's view, set up by app_init */
+    ota_session_t session;
 } device_t;
 
 /* Static, not on the stack: the table alone is about 3.4 KiB. */
@@ -90,10 +97,10 @@ static bool install_table(device_t *d)
     return step("partition table written, MD5 and layout checked", "", err);
 }
 
-/* Write an image into an OTA slot and make it the next boot (with rollback: on trial). */
-static bool install(device_t *d, unsigned slot, const uint8_t *img, const uint8_t *end, bool rollback)
+/* The factory programmer: write v1 into ota_0 and make it the next boot. */
+static bool factory_install(device_t *d, const uint8_t *img, const uint8_t *end)
 {
-    const ota_partition_t *p = ota_partition_ota_slot(&d->table, slot);
+    const ota_partition_t *p = ota_partition_ota_slot(&d->table, 0);
     ota_err_t err = p ? OTA_OK : OTA_ERR_NOT_FOUND;
     if (!err) {
         err = ota_flash_erase_range(&d->flash, p->offset, p->size);
@@ -102,10 +109,57 @@ static bool install(device_t *d, unsigned slot, const uint8_t *img, const uint8_
         err = ota_flash_write(&d->flash, p->offset, img, (size_t)(end - img));
     }
     if (!err) {
-        err = ota_otadata_set_boot_partition(&d->flash, &d->table, p, rollback);
+        err = ota_otadata_set_boot_partition(&d->flash, &d->table, p, false);
     }
-    return step(rollback ? "update, on trial until confirmed: " : "install: ",
-                p ? p->label : "?", err);
+    return step("factory programming of ota_0", "", err);
+}
+
+/* The running app's libota context: its partition, rollback on. */
+static ota_err_t app_init(device_t *d)
+{
+    const ota_config_t cfg = {
+        .flash = &d->flash,
+        .table = &d->table,
+        .running = d->running,
+        .sha256 = &d->sha256,
+        .md5 = &d->md5,
+        .scratch = d->scratch,
+        .scratch_len = sizeof d->scratch,
+        .rollback = true,
+    };
+    return ota_init(&d->ota, &cfg);
+}
+
+static ota_err_t write_all(ota_session_t *s, const uint8_t *img, const uint8_t *end)
+{
+    ota_err_t err = OTA_OK;
+    for (const uint8_t *p = img; !err && p < end; p += CHUNK) {
+        err = ota_write(s, p, (size_t)(end - p) < CHUNK ? (size_t)(end - p) : CHUNK);
+    }
+    return err;
+}
+
+/* The running app receives an image into the other slot and boots it next, on trial. */
+static bool update(device_t *d, const uint8_t *img, const uint8_t *end)
+{
+    const ota_partition_t *next = NULL;
+    ota_err_t err = app_init(d);
+    if (!err && !(next = ota_get_next_update_partition(&d->ota, NULL))) {
+        err = OTA_ERR_NOT_FOUND;
+    }
+    if (!err) {
+        err = ota_begin(&d->ota, &d->session, next, OTA_ERASE_SEQUENTIAL, 0);
+    }
+    if (!err) {
+        err = write_all(&d->session, img, end);
+        /* ota_end verifies the whole image (checksum, SHA-256) and closes the session. */
+        ota_err_t closed = err ? ota_abort(&d->session) : ota_end(&d->session);
+        err = err ? err : closed;
+    }
+    if (!err) {
+        err = ota_set_boot_partition(&d->ota, next);
+    }
+    return step("update session from the running app into ", next ? next->label : "?", err);
 }
 
 /* The bootloader's image check: the whole image, checksum and SHA-256. */
@@ -127,6 +181,7 @@ static bool boot(device_t *d, const char *want)
     if (err) {
         return step("boot", "", err);
     }
+    d->running = res.partition;
     ota_app_desc_t desc;
     uint32_t state = OTA_IMG_UNDEFINED;
     err = ota_image_read_app_desc(&d->flash, res.partition->offset, res.partition->size, &desc);
@@ -156,7 +211,8 @@ static bool boot(device_t *d, const char *want)
 
 static bool confirm(device_t *d)
 {
-    return step("app confirms itself (mark valid)", "", ota_otadata_mark_valid(&d->flash, &d->table));
+    ota_err_t err = app_init(d);
+    return step("app confirms itself (ota_mark_app_valid)", "", err ? err : ota_mark_app_valid(&d->ota));
 }
 
 int main(void)
@@ -169,11 +225,10 @@ int main(void)
     sh_putu(FLASH_SIZE / 1024u);
     sh_puts(" KiB\n");
 
-    bool ok = install_table(d) &&
-              install(d, 0, app_v1, app_v1_end, false) && boot(d, "ota_0") &&
-              install(d, 1, app_v2, app_v2_end, true) && boot(d, "ota_1") &&
+    bool ok = install_table(d) && factory_install(d, app_v1, app_v1_end) && boot(d, "ota_0") &&
+              update(d, app_v2, app_v2_end) && boot(d, "ota_1") &&
               boot(d, "ota_0") && /* v2 never confirmed: rolled back */
-              install(d, 1, app_v2, app_v2_end, true) && boot(d, "ota_1") && confirm(d) &&
+              update(d, app_v2, app_v2_end) && boot(d, "ota_1") && confirm(d) &&
               boot(d, "ota_1");
     return ok ? 0 : 1;
 }
