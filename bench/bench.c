@@ -182,6 +182,11 @@ void bench_image_free(bench_img_t *img)
     *img = (bench_img_t){NULL, 0};
 }
 
+size_t bench_chunk_len(const bench_img_t *img, size_t off)
+{
+    return img->len - off < BENCH_CHUNK ? img->len - off : BENCH_CHUNK;
+}
+
 static const ota_partition_t *add_part(bench_dev_t *d, const char *label, uint8_t type,
                                        uint8_t subtype, uint32_t offset, uint32_t size)
 {
@@ -262,8 +267,7 @@ void bench_update(ota_ctx_t *ctx, const ota_partition_t *p, ota_erase_mode_t mod
     ota_session_t s;
     bench_check(ota_begin(ctx, &s, p, mode, (uint32_t)img->len), "ota_begin");
     for (size_t off = 0; off < img->len; off += BENCH_CHUNK) {
-        size_t n = img->len - off < BENCH_CHUNK ? img->len - off : BENCH_CHUNK;
-        bench_check(ota_write(&s, img->data + off, n), "ota_write");
+        bench_check(ota_write(&s, img->data + off, bench_chunk_len(img, off)), "ota_write");
     }
     bench_check(ota_end(&s), "ota_end");
     bench_check(ota_set_boot_partition(ctx, p), "ota_set_boot_partition");

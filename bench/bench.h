@@ -71,6 +71,9 @@ typedef struct bench_img {
 bench_img_t bench_image(const char *version, uint32_t size);
 void bench_image_free(bench_img_t *img);
 
+/* Length of the application's chunk at offset off (BENCH_CHUNK, less at the end). */
+size_t bench_chunk_len(const bench_img_t *img, size_t off);
+
 typedef enum bench_backend { BENCH_RAM, BENCH_FILE } bench_backend_t;
 
 /*

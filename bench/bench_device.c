@@ -38,7 +38,7 @@ static void espidf_write(bench_dev_t *d, variant_t v, const bench_img_t *img)
                                           true), "esp erase");
     }
     for (size_t off = 0; off < img->len; off += BENCH_CHUNK) {
-        size_t n = img->len - off < BENCH_CHUNK ? img->len - off : BENCH_CHUNK;
+        size_t n = bench_chunk_len(img, off);
         if (v == ESPIDF_SEQUENTIAL) {
             bench_check(spimodel_erase_region(&d->model, p->offset + (uint32_t)off, 0x1000u, false),
                         "esp erase");

@@ -29,7 +29,7 @@ static void limit_job(void *arg)
     const ota_flash_t *flash = j->dev->flash;
     uint32_t base = j->dev->slot[0]->offset;
     for (size_t off = 0; off < j->img->len; off += BENCH_CHUNK) {
-        size_t n = j->img->len - off < BENCH_CHUNK ? j->img->len - off : BENCH_CHUNK;
+        size_t n = bench_chunk_len(j->img, off);
         bench_check(ota_flash_erase_range(flash, base + (uint32_t)off, BENCH_CHUNK), "raw erase");
         bench_check(ota_flash_write(flash, base + (uint32_t)off, j->img->data + off, n), "raw write");
     }
