@@ -49,8 +49,8 @@ static void json_field(const char *name, const char *value, bool last)
     printf(last ? "" : ", ");
 }
 
-/* "anti_rollback_counter": {value, bits, remaining, raise_error} */
-static void print_json_counter(const hostdev_t *d, const ota_boot_result_t *res)
+/* "anti_rollback_counter": {value, bits, remaining, raise_error}, "rejected": [...], */
+static void print_json_trust(const hostdev_t *d, const ota_boot_result_t *res)
 {
     hostdev_counter_t c = hostdev_counter(d);
     printf("\"anti_rollback_counter\": {\"value\": %" PRIu32 ", \"bits\": %" PRIu32
@@ -83,7 +83,7 @@ static void print_json(const hostdev_t *d, const ota_boot_result_t *res, const o
     printf("\"active_entry\": %d, \"fell_back\": %s, \"secure_version\": %" PRIu32 ", \"boots\": %" PRIu32
            ", ",
            res->active_entry, res->fell_back ? "true" : "false", d->state.secure_version, d->state.boots);
-    print_json_counter(d, res);
+    print_json_trust(d, res);
     printf("\"app\": ");
     if (desc) {
         printf("{");

@@ -402,16 +402,11 @@ static void describe_rejections(const hostdev_t *d, char *out, size_t size)
     }
 }
 
-ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev_pins_t *pins,
-                       ota_boot_result_t *res)
+/* The bootloader's image check of this build: chip, and signatures if required. */
+static ota_err_t setup_boot_check(hostdev_t *d, const hostdev_build_t *build)
 {
-    static const hostdev_pins_t none = {0};
-    pins = pins ? pins : &none;
     ota_sig_policy_t *policy;
     ota_err_t err = sig_policy(d, build, &policy);
-    if (err) {
-        return err;
-    }
     d->boot_check = (ota_boot_image_check_t){
         .flash = &d->sim.flash,
         .sha256 = &d->sha256,
@@ -422,6 +417,18 @@ ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev
         .policy_ctx = policy,
     };
     d->rejected_count = 0;
+    return err;
+}
+
+ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev_pins_t *pins,
+                       ota_boot_result_t *res)
+{
+    static const hostdev_pins_t none = {0};
+    pins = pins ? pins : &none;
+    ota_err_t err = setup_boot_check(d, build);
+    if (err) {
+        return err;
+    }
     ota_boot_config_t cfg = {
         .rollback = build->rollback || build->anti_rollback,
         .anti_rollback = build->anti_rollback,
