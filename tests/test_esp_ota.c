@@ -239,8 +239,11 @@ static void test_get_partition_description(void **state)
     esp_app_desc_t desc;
     assert_int_equal(esp_ota_get_partition_description(esp_ota_get_running_partition(), &desc),
                      ESP_OK);
-    /* What a bootloader-side reader sees: the 256 bytes at image offset 0x20. */
+    /* What a bootloader-side reader sees: the 256 bytes at image offset 0x20;
+     * numbers are in host order, so only a little-endian host sees them as stored. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     assert_memory_equal(&desc, d->app.data + 0x20, sizeof desc);
+#endif
     assert_int_equal(desc.magic_word, ESP_APP_DESC_MAGIC_WORD);
     assert_string_equal(desc.version, "1.0");
     assert_string_equal(desc.project_name, "libota-test");
