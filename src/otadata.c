@@ -126,6 +126,9 @@ ota_err_t ota_otadata_next_seq(uint32_t active_seq, unsigned slot, unsigned app_
     if (active_seq > base) {
         next = base + (active_seq - base + app_count - 1u) / app_count * app_count;
     }
+    if (next == 0 && ota_otadata_slot(0, app_count) != slot) {
+        next = app_count; /* seq 0 wraps to another slot unless app_count is a power of two */
+    }
     if (next >= OTA_OTADATA_SEQ_ERASED) {
         return OTA_ERR_BOOT_SEQ_OVERFLOW;
     }
