@@ -18,8 +18,8 @@
  * verifier accepted (and, with anti-rollback, not older than the counter),
  * or an error with no partition; the counter only grows and only through
  * raise_version; every write recorded in the result reached the flash and no
- * other did; nothing is written outside the otadata partitions (the
- * factory reset may erase the "nvs" data partitions it was asked to); an
+ * other did; nothing is written outside the otadata partitions (a factory
+ * reset may erase the "nvs" data partitions and all otadata copies); an
  * app-side operation never touches the running partition and leaves otadata
  * saying what it promised.
  */
@@ -204,13 +204,15 @@ static bool guard_otadata(boot_case_t *c)
                       fuzz_guard_allow(&c->guard, last->offset, last->size));
 }
 
-/* The factory reset may also erase the data partitions RESET_LABELS names. */
-static bool guard_reset_labels(boot_case_t *c)
+/* The factory reset may also erase the data partitions RESET_LABELS names
+ * and, when asked to, every otadata partition. */
+static bool guard_factory_reset(boot_case_t *c)
 {
     for (size_t i = 0; i < c->table.count; i++) {
         const ota_partition_t *p = &c->table.entries[i];
-        if (p->type == OTA_PART_TYPE_DATA && !strcmp(p->label, RESET_LABELS) &&
-            !fuzz_guard_allow(&c->guard, p->offset, p->size)) {
+        bool erased = (is_otadata(p) && (c->flags & F_RESET_OTADATA)) ||
+                      (p->type == OTA_PART_TYPE_DATA && !strcmp(p->label, RESET_LABELS));
+        if (erased && !fuzz_guard_allow(&c->guard, p->offset, p->size)) {
             return false;
         }
     }
@@ -282,6 +284,9 @@ static void op_set_partition(boot_case_t *c, const ota_partition_t *p, bool roll
 {
     if (ota_otadata_set_boot_partition(&c->guard.flash, &c->table, p, rollback) != OTA_OK) {
         return;
+    }
+    if (ota_otadata_partition(&c->table)->size < OTA_OTADATA_SIZE) {
+        return; /* factory: erased, but the app cannot read it back (OTA_ERR_OTADATA_SIZE) */
     }
     const ota_partition_t *expect = p->subtype == OTA_PART_SUBTYPE_FACTORY
                                         ? ota_partition_find_first(&c->table, OTA_PART_TYPE_APP,
@@ -365,7 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < HEADER_LEN || !parse_case(c, data, size) || !guard_otadata(c)) {
         return 0;
     }
-    if ((c->flags & F_FACTORY_RESET) && !guard_reset_labels(c)) {
+    if ((c->flags & F_FACTORY_RESET) && !guard_factory_reset(c)) {
         return 0;
     }
     run_boot(c);

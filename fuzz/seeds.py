@@ -11,6 +11,7 @@ committed: the regression corpus in fuzz/regress/ is.
 """
 import argparse
 import glob
+import json
 import os
 import shutil
 import struct
@@ -38,6 +39,29 @@ def read(path):
 def partition_seeds(vectors, ota):
     for path in files(vectors, "partition/**/*.bin"):
         yield os.path.basename(path), read(path)
+
+
+def partcsv_header(args):
+    """fuzz_partcsv's option bytes for a vector's gen_esp32part arguments."""
+    flags, size = 0, 0
+    for i, a in enumerate(args):
+        if a == "--flash-size":
+            flags, size = flags | 0x10, {1: 0, 2: 1, 4: 2, 8: 3, 16: 4, 32: 5, 64: 6, 128: 7}[int(args[i + 1][:-2])]
+        flags |= {"--disable-md5sum": 0x04, "--no-verify": 0x08, "--primary-bootloader-offset": 0x20,
+                  "--extra-partition-subtypes": 0x40, "--secure": 0x01}.get(a, 0)
+    return bytes([flags, size])
+
+
+def partcsv_seeds(vectors, ota):
+    cases = {}
+    if vectors:
+        with open(os.path.join(vectors, "manifest.json")) as f:
+            part = json.load(f)["partition"]
+        cases = {c["input_csv"]: c.get("gen_args", []) for g in part.values() if isinstance(g, list)
+                 for c in g if "input_csv" in c}
+    for path in files(vectors, "partition/**/*.csv", "partition/**/*.bin"):
+        rel = os.path.relpath(path, vectors)
+        yield os.path.basename(path), partcsv_header(cases.get(rel, [])) + read(path)
 
 
 def boot_header(flags, layout, op, arg, bad=0, versions=b"\x21\x43\x65\x87" * 2, counter=0):
@@ -88,6 +112,7 @@ SEEDERS = {
     "fuzz_partition": partition_seeds,
     "fuzz_boot": boot_seeds,
     "fuzz_image": image_seeds,
+    "fuzz_partcsv": partcsv_seeds,
 }
 
 
