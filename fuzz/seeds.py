@@ -108,11 +108,33 @@ def image_seeds(vectors, ota):
         yield f"{name}_format", bytes([0x0A, 0xFF, 0]) + b"\0" * 5 + data
 
 
+HTTP_RESPONSES = [
+    "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nETag: \"v1-abc\"\r\n"
+    "Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n\r\n",
+    "HTTP/1.1 302 Found\r\nLocation: /b\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+    "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 100-1233/1234\r\nContent-Length: 1134\r\n"
+    "ETag: W/\"weak\"\r\n\r\n",
+    "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */1234\r\n\r\n",
+    "HTTP/2 200\r\ncontent-length: 18446744073709551615\r\ncontent-length: 7\r\n\r\n",
+]
+
+
+def http_seeds(vectors, ota):
+    for i, text in enumerate(HTTP_RESPONSES):
+        yield f"headers_{i}", b"\0" + text.encode()
+    # A progress record (net/record.c layout) whose check hash the target fixes up.
+    etag = b'"v1-abc"'.ljust(128, b"\0")
+    lm = b"Wed, 21 Oct 2015 07:28:00 GMT".ljust(64, b"\0")
+    rec = b"OTAN" + struct.pack("<I", 1) + bytes(32) + struct.pack("<QQ", 1234, 512) + bytes(32) + etag + lm
+    yield "record", b"\x01\x01" + rec + bytes(32)
+
+
 SEEDERS = {
     "fuzz_partition": partition_seeds,
     "fuzz_boot": boot_seeds,
     "fuzz_image": image_seeds,
     "fuzz_partcsv": partcsv_seeds,
+    "fuzz_http": http_seeds,
 }
 
 
