@@ -1,7 +1,7 @@
 # Builds the libraries and the CLI for one variant suffix ("", "-asan" or
 # "-fuzz": ASan+UBSan plus libFuzzer's coverage instrumentation, for fuzz/).
 #   ota_core<v>  portable core: src/*.c            (no malloc, no OS)
-#   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash)
+#   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
 #   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota, fuzz: fuzz/ota)

@@ -1,4 +1,4 @@
-/* `ota image info|verify|pack`: inspect, verify and build ESP app images. */
+/* `ota image info|verify|sign|pack`: inspect, verify, sign and build ESP app images. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,12 +7,14 @@
 #include "image_report.h"
 #include "imgfile.h"
 #include "imgpack.h"
+#include "imgsig.h"
 
 #define WORK_BUF_LEN 4096u
 
 static const char k_usage[] =
     "usage: ota image info FILE [--json]\n"
-    "       ota image verify FILE [--chip CHIP] [--bootloader]\n"
+    "       ota image verify FILE [--chip CHIP] [--bootloader] [--pubkey PUB.pem ...]\n"
+    "       ota image sign --key KEY.pem [--key KEY.pem ...] IN -o OUT\n"
     "       ota image pack -o OUT --chip CHIP --project NAME --version VER\n"
     "                      [--secure-version N] [--segment ADDR:FILE ...] [--size N]\n"
     "                      [--flash-mode qio|qout|dio|dout] [--flash-size 1MB..128MB]\n"
@@ -20,7 +22,14 @@ static const char k_usage[] =
     "\n"
     "info    show header, segments, checksum, SHA-256 and descriptor (exit 0 when readable)\n"
     "verify  apply ESP-IDF's checks for an app (or --bootloader) image placed at flash\n"
-    "        0x10000; exit 0 valid, 1 invalid (one line says why), 2 error\n"
+    "        0x10000; with --pubkey, also require a Secure Boot v2 signature block by\n"
+    "        one of the keys (public or private PEM, trusted by digest as eFuse does)\n"
+    "        in the sector at ALIGN_UP(image length, 4096), inside FILE (which may be\n"
+    "        a whole partition). Exit 0 valid, 1 invalid (one line says why), 2 error\n"
+    "sign    pad IN with 0xFF to ALIGN_UP(image length, 4096) and append a signature\n"
+    "        sector with one block per private key (RSA-3072, ECDSA P-192/P-256/P-384,\n"
+    "        as espsecure sign-data); if IN already ends in its signature sector, add\n"
+    "        the blocks there (3 at most). OUT is written atomically.\n"
     "pack    build an app image: descriptor segment first, mapped segments on MMU page\n"
     "        offsets, checksum, SHA-256; --size N adds a deterministic payload so the\n"
     "        image has about N bytes. Output depends only on the arguments.\n";
@@ -147,6 +156,7 @@ static int image_verify(int argc, char **argv)
     ota_image_device_t device = {0, OTA_CHIP_REV_ANY, 0, false};
     bool have_device = false;
     ota_image_kind_t kind = OTA_IMAGE_APP;
+    imgsig_trust_t trust = {.n = 0};
     int rc = 0;
     for (int i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--bootloader")) {
@@ -155,6 +165,9 @@ static int image_verify(int argc, char **argv)
             const char *v = option_value(argc, argv, &i);
             rc = v ? parse_chip(v, &device.chip_id) : CLI_EXIT_USAGE;
             have_device = true;
+        } else if (!strcmp(argv[i], "--pubkey")) {
+            const char *v = option_value(argc, argv, &i);
+            rc = v ? imgsig_trust_add(&trust, v) : CLI_EXIT_USAGE;
         } else {
             rc = positional("verify", argv[i], &path);
         }
@@ -166,17 +179,62 @@ static int image_verify(int argc, char **argv)
     }
     ota_image_info_t info;
     ota_err_t err = imgfile_verify(&f, kind, have_device ? &device : NULL, WORK_BUF_LEN, &info);
-    uint32_t file_len = f.len;
-    imgfile_close(&f);
     if (err == OTA_OK) {
         printf("%s: valid %s image for %s, %u bytes\n", path, kind == OTA_IMAGE_APP ? "app" : "bootloader",
                ota_chip_name(info.header.chip_id), info.image_len);
-        return 0;
+        rc = trust.n ? imgsig_check(path, &f, info.image_len, &trust) : 0;
+    } else {
+        char why[512];
+        image_describe_failure(why, sizeof why, err, &info, f.len, have_device ? &device : NULL);
+        cli_error("'%s': %s", path, why);
+        rc = is_image_error(err) ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
     }
-    char why[512];
-    image_describe_failure(why, sizeof why, err, &info, file_len, have_device ? &device : NULL);
-    cli_error("'%s': %s", path, why);
-    return is_image_error(err) ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+    imgfile_close(&f);
+    return rc;
+}
+
+/* `image sign`: the image's length (as the parser finds it) places the signature sector. */
+static int image_sign(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *keys[OTA_SIGV2_MAX_BLOCKS];
+    size_t n = 0;
+    int rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
+        bool is_key = !strcmp(argv[i], "--key");
+        if (is_key || !strcmp(argv[i], "-o")) {
+            const char *v = option_value(argc, argv, &i);
+            if (!v) {
+                rc = CLI_EXIT_USAGE;
+            } else if (!is_key) {
+                out = v;
+            } else if (n == OTA_SIGV2_MAX_BLOCKS) {
+                rc = cli_error("image sign: at most %u --key: a sector holds 3 blocks", OTA_SIGV2_MAX_BLOCKS);
+            } else {
+                keys[n++] = v;
+            }
+        } else {
+            rc = positional("sign", argv[i], &in);
+        }
+    }
+    if (!rc && (n == 0 || !out)) {
+        rc = cli_error("image sign: --key and -o are required (see `ota image --help`)");
+    }
+    imgfile_t f;
+    rc = rc ? rc : open_image("sign", in, &f);
+    if (rc) {
+        return rc;
+    }
+    ota_image_info_t info;
+    ota_err_t err = imgfile_verify(&f, OTA_IMAGE_FORMAT, NULL, WORK_BUF_LEN, &info);
+    if (err) {
+        char why[512];
+        image_describe_failure(why, sizeof why, err, &info, f.len, NULL);
+        rc = cli_error("'%s': not an image to sign: %s", in, why);
+    } else {
+        rc = imgsig_sign(in, &f, info.image_len, keys, n, out);
+    }
+    imgfile_close(&f);
+    return rc;
 }
 
 /* What `ota image pack` collects from its arguments. */
@@ -413,6 +471,9 @@ int cmd_image(int argc, char **argv)
     }
     if (!strcmp(argv[1], "verify")) {
         return image_verify(argc - 1, argv + 1);
+    }
+    if (!strcmp(argv[1], "sign")) {
+        return image_sign(argc - 1, argv + 1);
     }
     if (!strcmp(argv[1], "pack")) {
         return image_pack(argc - 1, argv + 1);

@@ -3,6 +3,7 @@
 #define OTA_TOOLS_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_part(int argc, char **argv);

@@ -13,7 +13,8 @@ struct command {
 
 static const struct command k_commands[] = {
     {"version", cmd_version, "print the libota version"},
-    {"image", cmd_image, "inspect, verify and build ESP app images"},
+    {"image", cmd_image, "inspect, verify, sign and build ESP app images"},
+    {"key", cmd_key, "Secure Boot v2 public-key digest (eFuse value) of a PEM key"},
     {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
     {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
 };

@@ -74,6 +74,14 @@ extern "C" {
     X(OTA_ERR_IMG_SPI_MODE, 514, "image: SPI flash mode mismatch") \
     X(OTA_ERR_IMG_CHIP_UNKNOWN, 515, "image: chip id not known to libota") \
     X(OTA_ERR_IMG_TOO_LONG, 516, "image: longer than its partition") \
+    X(OTA_ERR_IMG_SIG_RANGE, 530, "image: signature sector outside the partition") \
+    X(OTA_ERR_IMG_SIG_NONE, 531, "image: no signature block (no 0xE7 magic)") \
+    X(OTA_ERR_IMG_SIG_CRC, 532, "image: signature block CRC mismatch") \
+    X(OTA_ERR_IMG_SIG_SCHEME, 533, "image: signature scheme unknown or not allowed") \
+    X(OTA_ERR_IMG_SIG_KEY, 534, "image: signing key is not a trusted key") \
+    X(OTA_ERR_IMG_SIG_REVOKED, 535, "image: signing key is revoked") \
+    X(OTA_ERR_IMG_SIG_DIGEST, 536, "image: signed digest does not match the image") \
+    X(OTA_ERR_IMG_SIG_INVALID, 537, "image: signature does not verify") \
     X(OTA_ERR_OTADATA_SIZE, 600, "otadata partition smaller than 0x2000") \
     X(OTA_ERR_OTADATA_NONE, 601, "no otadata partition") \
     X(OTA_ERR_BOOT_NO_IMAGE, 602, "no bootable image") \

@@ -16,6 +16,7 @@ extern "C" {
 #endif
 
 #define OTA_SHA256_LEN 32
+#define OTA_SHA384_LEN 48
 #define OTA_MD5_LEN 16
 
 typedef struct ota_hash {
