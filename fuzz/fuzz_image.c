@@ -1,6 +1,7 @@
 /*
  * App image verification (ota_image_verify) over a RAM simflash, plus the
- * descriptor readers and the stream-head check on the same bytes.
+ * descriptor readers, the stream-head check and the Secure Boot v2 signature
+ * sector (ota_sigv2_verify with the mbedTLS engine) on the same bytes.
  *
  * Input:
  *   0      flags: bits 0-1 kind (APP, BOOTLOADER, FORMAT, APP), 0x04 check
@@ -9,24 +10,32 @@
  *          instead of 0x10000
  *   1-2    size of the second work buffer: 33 + (n % 8160)
  *   3-7    device: chip id (2), chip revision (2), SPI flash mode (1)
- *   8-     the image, at the start of the partition
+ *   8      signatures: 0x01 verify the signature sector, 0x02 trust the key of
+ *          block (b >> 2) % 3 (so digests and signatures are checked, not only
+ *          the key match), 0x10 that key is revoked, 0x20 ECDSA schemes only,
+ *          0x40 no SHA-384 port
+ *   9-     the image, at the start of the partition
  *
  * Invariants: reads stay inside the partition (inside the image bytes when
  * their length is known) and nothing is written; the result and everything
  * reported are the same with a 32-byte and with a larger work buffer; an
  * accepted image is complete, fits and has a matching checksum; an accepted
  * app on a chip whose MMU page is configurable has a readable descriptor; a
- * descriptor that cannot be read comes back zeroed.
+ * descriptor that cannot be read comes back zeroed; the signature verdict is
+ * the same with the smallest and a larger scratch buffer, and a success names
+ * a block that counted.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "ota/image.h"
+#include "ota/sigv2.h"
 #include "ota_port/hash_mbedtls.h"
+#include "ota_port/sig_mbedtls.h"
 #include "ota_port/simflash.h"
 
-#define HEADER_LEN 8u
+#define HEADER_LEN 9u
 #define SECTOR 0x1000u
 
 typedef struct image_case {
@@ -34,6 +43,7 @@ typedef struct image_case {
     ota_image_device_t device;
     uint32_t part_offset, part_size;
     size_t buf_len;
+    uint8_t sig;
     const uint8_t *image;
     size_t len;
 } image_case_t;
@@ -48,6 +58,7 @@ static void parse_case(image_case_t *c, const uint8_t *data, size_t size)
     c->device.chip_id = fuzz_u16(&in);
     c->device.chip_rev = fuzz_u16(&in);
     c->device.spi_flash_mode = fuzz_u8(&in);
+    c->sig = fuzz_u8(&in);
     c->device.ignore_max_rev = flags & 0x40;
     c->image = fuzz_bytes(&in, SIZE_MAX, &c->len);
     c->opts = (ota_image_verify_opts_t){k_kinds[flags & 3u], flags & 0x04 ? &c->device : NULL,
@@ -121,6 +132,65 @@ static void check_head(const image_case_t *c)
     FUZZ_CHECK(err != OTA_OK || c->len >= (kind == OTA_IMAGE_APP ? OTA_IMAGE_HEAD_LEN : OTA_IMAGE_BOOT_HEAD_LEN));
 }
 
+/* ---- Signature sector -------------------------------------------------------- */
+
+/* The key digest of block `index` of the sector, if that block parses. */
+static bool block_key_digest(const ota_flash_t *flash, uint32_t sector, unsigned index,
+                             uint8_t digest[OTA_SHA256_LEN])
+{
+    uint8_t block[OTA_SIGV2_BLOCK_SIZE];
+    ota_sigv2_block_t blk;
+    if (ota_flash_read(flash, sector + index * OTA_SIGV2_BLOCK_SIZE, block, sizeof block) != OTA_OK ||
+        ota_sigv2_block_parse(block, &blk) != OTA_OK) {
+        return false;
+    }
+    ota_port_sha256(blk.key, blk.layout.key_len, digest);
+    return true;
+}
+
+static ota_err_t verify_sig(const image_case_t *c, const ota_flash_t *flash, uint32_t image_len,
+                            const uint8_t (*trusted)[OTA_SHA256_LEN], size_t buf_len, ota_sigv2_result_t *res)
+{
+    mbedtls_sha256_context c256;
+    mbedtls_sha512_context c384;
+    ota_hash_t sha256, sha384;
+    ota_sig_engine_t engine;
+    ota_port_sha256_init(&sha256, &c256);
+    ota_port_sha384_init(&sha384, &c384);
+    ota_port_sig_engine_init(&engine);
+    uint8_t *buf = malloc(buf_len);
+    FUZZ_CHECK(buf != NULL);
+    uint32_t ecdsa = OTA_SIG_SCHEME_BIT(OTA_SIG_ECDSA_P192) | OTA_SIG_SCHEME_BIT(OTA_SIG_ECDSA_P256) |
+                     OTA_SIG_SCHEME_BIT(OTA_SIG_ECDSA_P384);
+    ota_sigv2_cfg_t cfg = {flash, &sha256, c->sig & 0x40 ? NULL : &sha384, &engine, trusted, 2,
+                           c->sig & 0x10 ? 1u : 0u, c->sig & 0x20 ? ecdsa : 0u, buf, buf_len};
+    memset(res, 0, sizeof *res); /* an argument error leaves it untouched */
+    ota_err_t err = ota_sigv2_verify(&cfg, c->part_offset, c->part_size, image_len, res);
+    free(buf);
+    return err;
+}
+
+static void check_signature(const image_case_t *c, const ota_flash_t *flash, ota_err_t err,
+                            const ota_image_info_t *info)
+{
+    uint32_t image_len = err == OTA_OK ? info->image_len : (uint32_t)c->len;
+    uint32_t sector = c->part_offset + ((image_len + OTA_SIGV2_SECTOR_SIZE - 1u) & ~(OTA_SIGV2_SECTOR_SIZE - 1u));
+    uint8_t trusted[2][OTA_SHA256_LEN];
+    memset(trusted, 0xA5, sizeof trusted);
+    if (c->sig & 0x02) {
+        (void)block_key_digest(flash, sector, (c->sig >> 2) % OTA_SIGV2_MAX_BLOCKS, trusted[0]);
+    }
+    ota_sigv2_result_t small, large;
+    ota_err_t sig_err = verify_sig(c, flash, image_len, trusted, OTA_SIGV2_BUF_MIN, &small);
+    FUZZ_CHECK(verify_sig(c, flash, image_len, trusted, OTA_SIGV2_BUF_MIN + c->buf_len, &large) == sig_err);
+    FUZZ_CHECK(small.block == large.block && small.checked == large.checked);
+    FUZZ_CHECK(small.checked <= OTA_SIGV2_MAX_BLOCKS);
+    if (sig_err == OTA_OK) {
+        FUZZ_CHECK(small.block >= 0 && (unsigned)small.block < small.checked &&
+                   small.block_err[small.block] == OTA_OK && small.key_index == 0 && !(c->sig & 0x10));
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     image_case_t c;
@@ -144,6 +214,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_guard_set_read(&guard, c.part_offset, c.part_size);
     check_descriptors(&c, &guard.flash, err, &small);
     check_head(&c);
+    if (c.sig & 0x01) {
+        check_signature(&c, &guard.flash, err, &small);
+    }
     ota_simflash_close(&sim);
     return 0;
 }

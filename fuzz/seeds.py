@@ -104,8 +104,11 @@ def image_seeds(vectors, ota):
     for name, data in images + list(packed_images(ota)):
         boot = "bootloader" in name
         # data length known; for bootloaders also as BOOTLOADER; and FORMAT
-        yield f"{name}_app", bytes([0x09 if boot else 0x08, 0, 1]) + b"\0" * 5 + data
-        yield f"{name}_format", bytes([0x0A, 0xFF, 0]) + b"\0" * 5 + data
+        yield f"{name}_app", bytes([0x09 if boot else 0x08, 0, 1]) + b"\0" * 6 + data
+        yield f"{name}_format", bytes([0x0A, 0xFF, 0]) + b"\0" * 6 + data
+    # Signed images: verify the sector, trusting the key of the first block
+    for path in files(vectors, "signed/valid/*.bin", "signed/multi/*.bin", "signed/negative/*.bin"):
+        yield os.path.basename(path)[:-4] + "_sig", bytes([0x08, 0, 1]) + b"\0" * 5 + b"\x03" + read(path)
 
 
 HTTP_RESPONSES = [
