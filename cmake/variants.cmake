@@ -4,6 +4,7 @@
 #   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
+#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h, ...)
 #   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota, fuzz: fuzz/ota)
 
 find_package(CURL REQUIRED)
@@ -43,6 +44,13 @@ function(ota_add_variant v)
   target_include_directories(ota_tool${v} PUBLIC ${PROJECT_SOURCE_DIR}/tools)
   target_link_libraries(ota_tool${v} PUBLIC ota_port${v} ota_net${v})
   ota_variant_flags(ota_tool${v} "${v}")
+
+  file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
+  add_library(esp_idf${v} STATIC ${esp_idf_src})
+  target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
+    ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
+  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
+  ota_variant_flags(esp_idf${v} "${v}")
 
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
   target_link_libraries(ota${v} PRIVATE ota_tool${v})

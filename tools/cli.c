@@ -50,25 +50,19 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len)
     return 0;
 }
 
-int cli_write_file(const char *path, const void *buf, size_t len)
+int cli_write_file_atomic(const char *path, const void *buf, size_t len)
 {
-    if (!strcmp(path, "-")) {
-        if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-            return cli_error("cannot write to standard output");
-        }
-        return 0;
-    }
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
     if (!tmp) {
-        return cli_error("out of memory");
+        return ENOMEM;
     }
     snprintf(tmp, n, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
         free(tmp);
-        return cli_error("cannot write '%s': %s", path, strerror(e));
+        return e;
     }
     FILE *f = fdopen(fd, "wb");
     int ok = f && fwrite(buf, 1, len, f) == len;
@@ -80,12 +74,24 @@ int cli_write_file(const char *path, const void *buf, size_t len)
         fchmodat(AT_FDCWD, tmp, 0644, 0);
         ok = rename(tmp, path) == 0;
     }
-    int e = errno;
+    int e = ok ? 0 : (errno ? errno : EIO);
     if (!ok) {
         unlink(tmp);
     }
     free(tmp);
-    return ok ? 0 : cli_error("cannot write '%s': %s", path, strerror(e));
+    return e;
+}
+
+int cli_write_file(const char *path, const void *buf, size_t len)
+{
+    if (!strcmp(path, "-")) {
+        if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+            return cli_error("cannot write to standard output");
+        }
+        return 0;
+    }
+    int e = cli_write_file_atomic(path, buf, len);
+    return e ? cli_error("cannot write '%s': %s", path, strerror(e)) : 0;
 }
 
 bool cli_strip_size_suffixes(const char *text, size_t *len, uint64_t *mult)

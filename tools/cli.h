@@ -24,6 +24,9 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len);
  */
 int cli_write_file(const char *path, const void *buf, size_t len);
 
+/* The same for a path (not "-"), printing nothing: returns 0 or an errno value. */
+int cli_write_file_atomic(const char *path, const void *buf, size_t len);
+
 /*
  * gen_esp32part's size suffixes: strip trailing K/k (x1024) and M/m (x1048576)
  * from text[0..*len), repeatedly ("1kk" is 1 MiB). *len becomes the length of

@@ -7,5 +7,10 @@ int cmd_key(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_part(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_app(int argc, char **argv);
 
 #endif

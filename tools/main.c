@@ -17,6 +17,11 @@ static const struct command k_commands[] = {
     {"key", cmd_key, "Secure Boot v2 public-key digest (eFuse value) of a PEM key"},
     {"fetch", cmd_fetch, "download an image over HTTP(S) with safe resume"},
     {"part", cmd_part, "partition table CSV <-> binary (gen_esp32part.py)"},
+    {"flash", cmd_flash, "create the flash image of a simulated device"},
+    {"data", cmd_data, "read, switch or erase otadata (otatool.py)"},
+    {"boot", cmd_boot, "power on a simulated device: the bootloader's choice"},
+    {"update", cmd_update, "install an app image as the running app would (esp_ota_*)"},
+    {"app", cmd_app, "the running app confirms or rejects itself (rollback)"},
 };
 
 static void usage(FILE *out)

@@ -98,6 +98,10 @@ extern "C" {
     X(OTA_ERR_OTA_SMALL_SEC_VER, 705, "image secure_version too low") \
     X(OTA_ERR_OTA_NO_ACTIVE, 706, "no active otadata entry (running factory)") \
     X(OTA_ERR_OTA_TOO_LARGE, 707, "image larger than the partition") \
+    X(OTA_ERR_OTA_NOT_UPDATABLE, 708, "partition cannot be an update target") \
+    X(OTA_ERR_OTA_NO_DATA, 709, "nothing was written in this update session") \
+    X(OTA_ERR_OTA_RESUME_NOT_ERASED, 710, "flash after the resume offset is not erased") \
+    X(OTA_ERR_OTA_SESSION_CLOSED, 711, "update session is not open") \
     X(OTA_ERR_NET_CONNECT, 800, "network: connection failed") \
     X(OTA_ERR_NET_TLS, 801, "network: TLS verification failed") \
     X(OTA_ERR_NET_HTTP_STATUS, 802, "network: unexpected HTTP status") \

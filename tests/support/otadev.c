@@ -138,3 +138,26 @@ ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *s
     *secure_version = dev->secure_version[index_of(dev, p)];
     return err;
 }
+
+void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool rollback)
+{
+    ota_port_sha256_init(&dev->sha256, &dev->sha256_ctx);
+    ota_config_t cfg = {
+        .flash = dev->flash,
+        .table = &dev->table,
+        .running = running ? tu_otadev_part(dev, running) : NULL,
+        .sha256 = &dev->sha256,
+        .scratch = dev->scratch,
+        .scratch_len = sizeof dev->scratch,
+        .rollback = rollback,
+    };
+    assert_int_equal(ota_init(ctx, &cfg), OTA_OK);
+}
+
+void tu_otadev_put(tu_otadev_t *dev, const char *label, const uint8_t *data, size_t len)
+{
+    const ota_partition_t *p = tu_otadev_part(dev, label);
+    assert_true(len <= p->size);
+    memset(dev->sim.mem + p->offset, 0xFF, p->size);
+    memcpy(dev->sim.mem + p->offset, data, len);
+}

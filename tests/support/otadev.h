@@ -4,7 +4,8 @@
  * tables (nvs, otadata at 0xD000, phy, [factory], ota_0 .. ota_{n-1}, [test]),
  * with small app partitions. Images are not real: tu_otadev_image_ok and
  * tu_otadev_check_image accept every app partition unless the test marks it
- * bad, and report the secure_version the test set.
+ * bad, and report the secure_version the test set. tu_otadev_ctx() gives an
+ * ota_ctx_t that verifies real images instead (put them with tu_otadev_put).
  */
 #ifndef OTA_TEST_OTADEV_H
 #define OTA_TEST_OTADEV_H
@@ -13,8 +14,10 @@
 #include <stdint.h>
 
 #include "flashlog.h"
+#include "ota/ota.h"
 #include "ota/otadata.h"
 #include "ota/partition.h"
+#include "ota_port/hash_mbedtls.h"
 #include "ota_port/simflash.h"
 
 #define TU_OTADATA_OFFSET 0xD000u
@@ -36,6 +39,9 @@ typedef struct tu_otadev {
     bool bad[OTA_PART_MAX_ENTRIES];                /* image rejected, by table index */
     uint32_t secure_version[OTA_PART_MAX_ENTRIES]; /* by table index */
     unsigned checks;                               /* image checks performed */
+    mbedtls_sha256_context sha256_ctx;             /* for tu_otadev_ctx */
+    ota_hash_t sha256;
+    uint8_t scratch[1024];
 } tu_otadev_t;
 
 /* Build the device (asserts on failure). The flash is erased, the log empty. */
@@ -64,6 +70,15 @@ void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2]);
 /* ota_image_ok_fn / ota_boot_check_image_fn over the marks above; ctx = the device. */
 ota_err_t tu_otadev_image_ok(void *ctx, const ota_partition_t *p);
 ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *secure_version);
+
+/*
+ * An update context over the device's (logged) flash and table, verifying
+ * real images for any chip: running = label of the running app (NULL: unknown).
+ */
+void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool rollback);
+
+/* Erase a partition and put data at its start, bypassing the log. */
+void tu_otadev_put(tu_otadev_t *dev, const char *label, const uint8_t *data, size_t len);
 
 /* Bytes to lowercase hex; out must hold 2*len+1. */
 void tu_hex(const uint8_t *buf, size_t len, char *out);

@@ -1,0 +1,72 @@
+#include "devcli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *devcli_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        cli_error("option '%s' needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int devcli_load(const char *flash, hostdev_t **out)
+{
+    if (!flash) {
+        return cli_error("missing --flash FLASH");
+    }
+    hostdev_t *d = malloc(sizeof *d);
+    if (!d) {
+        return cli_error("out of memory");
+    }
+    ota_err_t err = hostdev_load(d, flash);
+    if (err) {
+        int rc = devcli_error(d, flash, err);
+        devcli_close(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int devcli_save(hostdev_t *d, const char *flash)
+{
+    ota_err_t err = hostdev_save(d, flash);
+    return err ? devcli_error(d, flash, err) : 0;
+}
+
+int devcli_save_close(hostdev_t *d, const char *flash)
+{
+    int rc = devcli_save(d, flash);
+    devcli_close(d);
+    return rc;
+}
+
+void devcli_close(hostdev_t *d)
+{
+    if (d) {
+        hostdev_close(d);
+        free(d);
+    }
+}
+
+int devcli_error(const hostdev_t *d, const char *what, ota_err_t err)
+{
+    return cli_error("%s: %s", what, d && d->error[0] ? d->error : ota_strerror(err));
+}
+
+bool devcli_build_option(const char *arg, hostdev_build_t *build)
+{
+    if (!strcmp(arg, "--rollback")) {
+        build->rollback = true;
+    } else if (!strcmp(arg, "--anti-rollback")) {
+        build->rollback = build->anti_rollback = true;
+    } else {
+        return false;
+    }
+    return true;
+}
