@@ -111,6 +111,20 @@ def image_seeds(vectors, ota):
         yield os.path.basename(path)[:-4] + "_sig", bytes([0x08, 0, 1]) + b"\0" * 5 + b"\x03" + read(path)
 
 
+UPDATE_FLAGS = [0x00, 0x21, 0x2A, 0x84, 0x40, 0x31]
+OTADATA_ENTRIES = [b"\xff" * 32, struct.pack("<I", 1) + b"\xff" * 20 + struct.pack("<II", 2, 0x4743989A)]
+
+
+def update_seeds(vectors, ota):
+    images = [(os.path.basename(p)[:-4], read(p)) for p in files(vectors, "image/valid/*.bin")]
+    for name, data in images + list(packed_images(ota)):
+        if len(data) > 0x10000:
+            continue
+        for i, flags in enumerate(UPDATE_FLAGS):
+            header = struct.pack("<BBHB", flags, i, len(data) // 4 + 1, i)
+            yield f"{name}_{i}", header + OTADATA_ENTRIES[i % 2] + data
+
+
 HTTP_RESPONSES = [
     "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nETag: \"v1-abc\"\r\n"
     "Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n\r\n",
@@ -138,6 +152,7 @@ SEEDERS = {
     "fuzz_image": image_seeds,
     "fuzz_partcsv": partcsv_seeds,
     "fuzz_http": http_seeds,
+    "fuzz_update": update_seeds,
 }
 
 
