@@ -92,6 +92,7 @@ class Hostile(clitest.CliTest):
         cls.files["image"] = image
         put("image_truncated", data[: len(data) // 2])
         put("image_header_only", data[:24])
+        put("random_big", rnd.randbytes(0x5000))  # larger than the nvs partition of the device
         key = os.path.join(d, "key.pem")
         subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key],
                        check=True, capture_output=True)
@@ -282,6 +283,77 @@ class Hostile(clitest.CliTest):
                                       outputs=[out])
                 finally:
                     srv.close()
+
+    # ---- the simulated device: ota flash|data|boot|update|app -------------------------
+
+    DEVICE_CSV = (b"nvs,data,nvs,0x9000,0x4000,\notadata,data,ota,0xd000,0x2000,\nphy_init,data,phy,0xf000,0x1000,\n"
+                  b"factory,app,factory,0x10000,1M,\nota_0,app,ota_0,,1M,\nota_1,app,ota_1,,1M,\n")
+
+    def device(self):
+        """A booted device: FLASH with the app in factory, and FLASH.state."""
+        d = self.tmpdir()
+        table, flash = os.path.join(d, "table.csv"), os.path.join(d, "flash.bin")
+        with open(table, "wb") as f:
+            f.write(self.DEVICE_CSV)
+        self.ota("flash", "create", "-o", flash, "--size", "4MB", "--table", table,
+                 "--write", "factory=" + self.f("image"), check=0)
+        self.ota("boot", "--flash", flash, check=0)
+        return flash, table
+
+    def bad_flashes(self):
+        """Files that are not a device's flash, and a device whose flash was cut short."""
+        flash, _ = self.device()
+        with open(flash, "r+b") as f:
+            f.truncate(0x9000)
+        names = ("empty", "random", "csv", "image", "missing", "directory")
+        return [self.f(n) for n in names] + [flash]
+
+    def snapshot(self, flash):
+        out = {}
+        for path in (flash, flash + ".state"):
+            with open(path, "rb") as f:
+                out[path] = f.read()
+        return out
+
+    def test_flash_create_bad_inputs(self):
+        _, table = self.device()
+        base = ["flash", "create", "--size", "4MB"]
+        cases = [["--table", self.f(n)] for n in ("random", "image", "missing", "directory", "csv_truncated")]
+        cases += [["--table", table, "--size", v] for v in HUGE + ["3", "1K"]]
+        cases += [["--table", table, "--table-offset", v] for v in HUGE + ["0x3fffff"]]
+        cases += [["--table", table, "--write", w] for w in
+                  ("factory=" + self.f("missing"), "factory=" + self.f("directory"), "nosuch=" + self.f("image"),
+                   "factory", "=x", "nvs=" + self.f("random_big"))]
+        cases += [["--table", table, "--chip", "esp99"]]
+        for extra in cases:
+            with self.subTest(args=extra):
+                out = self.out()
+                self.assert_fails(*base, *extra, "-o", out, outputs=[out, out + ".state"])
+        for out in self.bad_outputs():
+            with self.subTest(out=out):
+                self.assert_fails(*base, "--table", table, "-o", out, outputs=[out, out + ".state"])
+
+    def test_device_commands_on_bad_flash(self):
+        commands = [("data", "read"), ("data", "switch", "--slot", "0"), ("data", "erase"), ("boot",),
+                    ("app", "state"), ("app", "mark-valid"), ("app", "mark-invalid"),
+                    ("update", self.f("image"))]
+        for flash in self.bad_flashes():
+            for cmd in commands:
+                with self.subTest(flash=os.path.basename(flash), cmd=cmd):
+                    self.assert_fails(cmd[0], "--flash", flash, *cmd[1:])
+
+    def test_device_commands_refuse_without_change(self):
+        flash, _ = self.device()
+        before = self.snapshot(flash)
+        cases = [["update", self.f(n)] for n in ("empty", "random", "random_e9", "image_truncated",
+                                                 "image_header_only", "csv", "missing", "directory")]
+        cases += [["data", "switch", "--slot", v] for v in HUGE + ["2", "16"]]
+        cases += [["data", "switch", "--name", n] for n in ("nosuch", "nvs", "factory", "")]
+        cases += [["data", "switch"], ["data", "frobnicate"], ["app", "frobnicate"], ["boot", "--frobnicate"]]
+        for cmd in cases:
+            with self.subTest(cmd=cmd):
+                self.assert_fails(cmd[0], "--flash", flash, *cmd[1:])
+                self.assertEqual(self.snapshot(flash), before, f"{cmd} changed the device")
 
     # ---- the frame --------------------------------------------------------------------
 
