@@ -3,7 +3,8 @@
 #   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
-#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h, ...)
+#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h,
+#                esp_http_client.h, esp_https_ota.h, ...)
 #   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota)
 
 find_package(CURL REQUIRED)
@@ -45,7 +46,9 @@ function(ota_add_variant v)
   add_library(esp_idf${v} STATIC ${esp_idf_src})
   target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
     ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
-  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
+  # esp_http_client uses the download engine's response parser (net/response.h)
+  target_include_directories(esp_idf${v} PRIVATE ${PROJECT_SOURCE_DIR}/net)
+  target_link_libraries(esp_idf${v} PUBLIC ota_core${v} PRIVATE ota_net${v})
   ota_variant_flags(esp_idf${v} "${v}")
 
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
