@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo deps clean
+.PHONY: all build test test-cross size example-cortex-m demo deps clean
 
 all: build
 
@@ -21,8 +21,27 @@ test: deps
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
 
+# The cmocka tests built for 32-bit ARM (armhf) and big-endian s390x Linux, run
+# under qemu-user, in build-cross-<arch> (scripts/test-cross).
+test-cross:
+	@scripts/install-deps cross
+	scripts/test-cross
+
+# Cortex-M4 footprint of the core: text/data/bss per module and worst-case
+# stack per public function, boot-only and update configurations (scripts/size).
+size:
+	@scripts/install-deps size
+	scripts/size
+
+# Bare-metal example on a Cortex-M4 under qemu-system-arm (examples/cortex-m):
+# partition table, updates, rollback, boot decisions; fails unless it prints PASS.
+# The host CLI (build) packs its two app images.
+example-cortex-m: build
+	@scripts/install-deps size
+	$(MAKE) -C examples/cortex-m OTA=$(abspath $(BUILD))/ota O=$(abspath build-cortex-m) run
+
 demo: build
 	scripts/demo
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-cross-* build-size build-cortex-m

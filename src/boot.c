@@ -104,10 +104,16 @@ static bool image_acceptable(const boot_run_t *run, const ota_partition_t *p, ui
     return !run->cfg->anti_rollback || *version >= run->res->secure_version;
 }
 
+/* A failed raise does not stop the boot (as in ESP-IDF), but is reported. */
 static void raise_version(boot_run_t *run, uint32_t version)
 {
-    if (run->cfg->anti_rollback && version > run->res->secure_version &&
-        run->cfg->raise_version(run->cfg->ctx, version) == OTA_OK) {
+    if (!run->cfg->anti_rollback || version <= run->res->secure_version) {
+        return;
+    }
+    ota_err_t err = run->cfg->raise_version(run->cfg->ctx, version);
+    if (err) {
+        run->res->raise_err = err;
+    } else {
         run->res->secure_version = version;
     }
 }

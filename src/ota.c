@@ -105,17 +105,30 @@ ota_err_t ota_verify_partition(const ota_ctx_t *ctx, const ota_partition_t *p,
     return ota__accept_image(ctx, p, OTA_IMAGE_APP, NULL, info);
 }
 
+/* The app's secure_version, if the counter can ever hold it. */
+static ota_err_t app_secure_version(const ota_ctx_t *ctx, const ota_partition_t *p,
+                                    uint32_t *version)
+{
+    const ota_config_t *cfg = &ctx->cfg;
+    ota_app_desc_t desc;
+    ota_err_t err = ota_image_read_app_desc(cfg->flash, p->offset, p->size, &desc);
+    *version = desc.secure_version;
+    if (!err && cfg->secure_version_max && desc.secure_version > cfg->secure_version_max) {
+        err = OTA_ERR_OTA_SEC_VER_EXHAUSTED;
+    }
+    return err;
+}
+
 /* Anti-rollback: the app's secure_version must not be below the counter. */
 static ota_err_t check_secure_version(const ota_ctx_t *ctx, const ota_partition_t *p)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
-    uint32_t counter;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, p->offset, p->size, &desc);
+    uint32_t version, counter;
+    ota_err_t err = app_secure_version(ctx, p, &version);
     if (!err) {
         err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
     }
-    if (!err && desc.secure_version < counter) {
+    if (!err && version < counter) {
         err = OTA_ERR_OTA_SMALL_SEC_VER;
     }
     return err;
@@ -317,19 +330,14 @@ ota_err_t ota_get_state_partition(const ota_ctx_t *ctx, const ota_partition_t *p
     return ota_otadata_state_of(ctx->cfg.flash, ctx->cfg.table, q, state);
 }
 
-/* Raise the anti-rollback counter to the running app's secure_version. */
-static ota_err_t raise_to_running(const ota_ctx_t *ctx)
+/* Raise the anti-rollback counter to version (never lower it). */
+static ota_err_t raise_counter(const ota_ctx_t *ctx, uint32_t version)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
     uint32_t counter;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, cfg->running->offset, cfg->running->size,
-                                            &desc);
-    if (!err) {
-        err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
-    }
-    if (!err && desc.secure_version > counter) {
-        err = cfg->raise_secure_version(cfg->secure_version_ctx, desc.secure_version);
+    ota_err_t err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
+    if (!err && version > counter) {
+        err = cfg->raise_secure_version(cfg->secure_version_ctx, version);
     }
     return err;
 }
@@ -339,11 +347,17 @@ ota_err_t ota_mark_app_valid(ota_ctx_t *ctx)
     if (!ctx) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (ctx->cfg.anti_rollback && !ctx->cfg.running) {
-        return OTA_ERR_INVALID_STATE; /* checked first: nothing is written */
+    uint32_t version = 0;
+    if (ctx->cfg.anti_rollback) {
+        /* Everything that can refuse the counter's raise is checked before otadata changes. */
+        ota_err_t err = ctx->cfg.running ? app_secure_version(ctx, ctx->cfg.running, &version)
+                                         : OTA_ERR_INVALID_STATE;
+        if (err) {
+            return err;
+        }
     }
     ota_err_t err = ota_otadata_mark_valid(ctx->cfg.flash, ctx->cfg.table);
-    return !err && ctx->cfg.anti_rollback ? raise_to_running(ctx) : err;
+    return !err && ctx->cfg.anti_rollback ? raise_counter(ctx, version) : err;
 }
 
 ota_err_t ota_mark_app_invalid(ota_ctx_t *ctx)

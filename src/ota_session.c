@@ -69,9 +69,12 @@ ota_session_t *ota_session_find(ota_ctx_t *ctx, uint32_t handle)
 
 /* ---- Flash helpers ------------------------------------------------------------ */
 
+/* ceil(v / unit) * unit modulo 2^32, in 32-bit arithmetic: a 64-bit division
+ * would pull a 0.7 KiB libgcc routine into 32-bit MCU builds. */
 static uint32_t align_up(uint32_t v, uint32_t unit)
 {
-    return (uint32_t)(((uint64_t)v + unit - 1u) / unit * unit);
+    uint32_t rem = v % unit;
+    return rem ? v - rem + unit : v;
 }
 
 /* Does flash [addr, addr + len) read as erased? */

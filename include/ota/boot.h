@@ -11,7 +11,8 @@
  * to the image; the caller does that with result.partition.
  *
  * Differences from ESP-IDF, all on the safe side:
- *   - otadata write errors are recorded in the result (ESP-IDF only logs them);
+ *   - otadata write and counter raise errors are recorded in the result
+ *     (ESP-IDF only logs them);
  *   - with anti-rollback, an entry counts as valid only if check_image accepts
  *     the whole image (ESP-IDF reads just the version from the descriptor), so
  *     a corrupt newest slot is skipped at selection rather than at loading.
@@ -105,6 +106,7 @@ typedef struct ota_boot_result {
     bool factory_reset;    /* the factory-reset request was carried out */
     ota_err_t factory_reset_err; /* first erase error of the factory reset, else OTA_OK */
     uint32_t secure_version;     /* anti-rollback counter after this boot */
+    ota_err_t raise_err;         /* a refused counter raise (e.g. counter exhausted), else OTA_OK */
     size_t op_count;
     ota_boot_op_t ops[OTA_BOOT_MAX_OPS]; /* otadata writes in the order performed */
 } ota_boot_result_t;

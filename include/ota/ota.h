@@ -86,6 +86,10 @@ typedef struct ota_config {
     ota_secure_version_read_fn read_secure_version;
     ota_boot_raise_version_fn raise_secure_version; /* only ever called with a larger value */
     void *secure_version_ctx;
+    /* Highest value the counter can hold (bits of its eFuse field); an app with
+     * a larger secure_version is refused (OTA_ERR_OTA_SEC_VER_EXHAUSTED).
+     * 0 = not known here: the raise accessor must refuse such a value itself. */
+    uint32_t secure_version_max;
     const ota_image_device_t *device; /* chip and revision images must suit; NULL = any */
     ota_image_policy_fn image_policy; /* optional */
     void *image_policy_ctx;
@@ -236,7 +240,9 @@ ota_session_t *ota_session_find(ota_ctx_t *ctx, uint32_t handle);
  * then make it the next boot: factory erases otadata, ota_N rewrites it
  * (state NEW with rollback, else UNDEFINED). With anti-rollback, an ota_N
  * image whose secure_version is below the counter is refused with
- * OTA_ERR_OTA_SMALL_SEC_VER and nothing is written or erased.
+ * OTA_ERR_OTA_SMALL_SEC_VER, one above cfg.secure_version_max with
+ * OTA_ERR_OTA_SEC_VER_EXHAUSTED (the counter could never record it), and
+ * nothing is written or erased.
  * Errors: OTA_ERR_INVALID_ARG (NULL, or p not an app partition),
  * OTA_ERR_NOT_FOUND, OTA_ERR_NOT_SUPPORTED (test/TEE app), image and policy
  * errors, those of ota_otadata_set_boot_partition().
@@ -294,7 +300,9 @@ ota_err_t ota_get_state_partition(const ota_ctx_t *ctx, const ota_partition_t *p
  * esp_ota_mark_app_valid_cancel_rollback: the active otadata entry becomes
  * VALID; with anti-rollback the counter is then raised to the running app's
  * secure_version. Errors: those of ota_otadata_mark_valid(), descriptor and
- * counter errors.
+ * counter errors; with anti-rollback OTA_ERR_INVALID_STATE (running app
+ * unknown), descriptor errors and OTA_ERR_OTA_SEC_VER_EXHAUSTED (secure_version
+ * above cfg.secure_version_max) come before otadata is written.
  */
 ota_err_t ota_mark_app_valid(ota_ctx_t *ctx);
 
