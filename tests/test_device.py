@@ -328,12 +328,46 @@ class Rollback(DeviceTest):
         self.assertIn("version 3.0.0 failed before", again.stdout_text)
         self.assertTrue(again.stdout_text.endswith("device: running ota_0 version 2.0.0 (up to date)\n"))
 
+    def test_require_signed_device_takes_only_signed_images(self):
+        self.require_vectors()
+        key = lambda kind: self.vector(f"signed/keys/rsa3072_a.{kind}.pem")
+        www = os.path.join(self.dir, "www")
+        os.mkdir(www)
+        for version, name in (("1.0.0", "factory.bin"), ("3.0.0", "signed.bin"), ("3.0.0", "plain.bin")):
+            out = os.path.join(www, name)
+            self.ota("image", "pack", "-o", out, "--chip", "esp32c3", "--project", "device-test",
+                     "--version", version, "--size", 50_000, check=0)
+            if name != "plain.bin":
+                self.ota("image", "sign", out, "-o", out, "--key", key("priv"), check=0)
+        table = os.path.join(self.dir, "table.csv")
+        with open(table, "w") as f:
+            f.write(TABLE)
+        self.ota("flash", "create", "-o", self.flash, "--size", "4MB", "--table", table, "--chip",
+                 "esp32c3", "--write", f"factory={www}/factory.bin", check=0)
+        srv = self.serve({"/plain.bin": read_at(f"{www}/plain.bin", 0, SIZE),
+                          "/signed.bin": read_at(f"{www}/signed.bin", 0, SIZE)})
+        trust = ("--require-signed", "--pubkey", key("pub"))
+        r = self.device(srv.url("/plain.bin"), *FAST, *trust)
+        self.assertEqual(r.returncode, 1, r.stdout_text + r.stderr_text)
+        self.assertIn("[OTA_ERR_IMG_SIG_NONE]", r.stderr_text)
+        self.assertIn("device: running factory version 1.0.0 (update failed: ", r.stdout_text)
+        r = self.device(srv.url("/signed.bin"), *FAST, *trust)
+        self.assert_installed(r, label="ota_0")
+
     def test_usage_errors(self):
         r = self.ota("device", "--flash", self.flash, check=2)
         self.assertIn("--url URL are required", r.stderr_text)
         r = self.ota("device", "--flash", self.flash, "--url", "x", "--max-boots", "0", check=2)
         self.assertIn("--max-boots", r.stderr_text)
         self.assertIn("usage: ota device", self.ota("device", "--help", check=0).stdout_text)
+        table = os.path.join(self.dir, "table.csv")
+        with open(table, "w") as f:
+            f.write(TABLE)
+        self.ota("flash", "create", "-o", self.flash, "--size", "4MB", "--table", table, check=0)
+        r = self.ota("device", "--flash", self.flash, "--url", self.nginx.https_url("v3.bin"),
+                     check=2)  # nothing to boot
+        self.assertIn("no bootable image", r.stderr_text)
+        self.assertEqual(r.stderr_text.count("\n"), 1, r.stderr_text)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@
 
 static const char k_usage_head[] =
     "usage: ota device --flash FLASH --url URL [--rollback] [--anti-rollback]\n"
-    "                  [--bad-version VER] [--max-boots N] [network options]\n"
+    "                  [--require-signed --pubkey PUB.pem ...] [--bad-version VER]\n"
+    "                  [--max-boots N] [network options]\n"
     "\n"
     "Run the simulated device like a chip running ESP-IDF's OTA example: power on\n"
     "(the bootloader's choice, as `ota boot`), start the app. On its first boot\n"
@@ -30,7 +31,8 @@ static const char k_usage_head[] =
     "into the next OTA slot, verifies it, makes it the boot partition and\n"
     "reboots; until the server has nothing new. Downloads resume after a killed\n"
     "process from the progress record FLASH.resume.\n"
-    "  --max-boots N          give up after N power-ons (default 10)\n";
+    "  --max-boots N          give up after N power-ons (default 10)\n"
+    DEVCLI_TRUST_USAGE;
 static const char k_usage_tail[] =
     "Prints the console log and a last line `device: running LABEL version V (...)`.\n"
     "Exit 0 up to date, 1 an update failed or was refused (the device still runs\n"
@@ -42,6 +44,7 @@ struct device_args {
     const char *flash, *url, *bad_version;
     uint32_t max_boots;
     hostdev_build_t build;
+    devcli_trust_t trust;
     ota_net_config_t cfg;
 };
 
@@ -70,8 +73,9 @@ static void story_add(struct story *st, const char *fmt, const char *arg)
 static int own_option(struct device_args *a, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *v;
-    if (devcli_build_option(arg, &a->build)) {
-        return 0;
+    int rc = devcli_trust_option(argc, argv, i, &a->trust);
+    if (rc >= 0 || devcli_build_option(arg, &a->build)) {
+        return rc > 0 ? rc : 0;
     }
     if (strcmp(arg, "--flash") && strcmp(arg, "--url") && strcmp(arg, "--bad-version") &&
         strcmp(arg, "--max-boots")) {
@@ -112,7 +116,7 @@ static int parse_args(struct device_args *a, int argc, char **argv)
         return cli_error("device: --flash FLASH and --url URL are required");
     }
     a->cfg.url = a->url;
-    return 0;
+    return devcli_trust_apply(&a->trust, &a->build);
 }
 
 /* ---- the app ----------------------------------------------------------------------- */
