@@ -122,12 +122,17 @@ void devcon_boot_report(devcon_t *c, hostdev_t *d, const ota_boot_result_t *res)
     devcon_log(c, 'I', "boot", "chip: %s", d->state.chip[0] ? d->state.chip : "any");
     report_table(c, &d->table);
     report_otadata(c, d, res);
-    devcon_log(c, 'I', "boot", "chose %s: %s%s", p->label, ota_boot_reason_text(res->reason),
-               res->fell_back ? " (an image tried before was rejected)" : "");
+    for (size_t i = 0; i < d->rejected_count; i++) {
+        devcon_log(c, 'E', "boot", "%s rejected: %s", d->rejected[i].partition->label,
+                   ota_strerror(d->rejected[i].err));
+    }
+    devcon_log(c, 'I', "boot", "chose %s: %s", p->label, ota_boot_reason_text(res->reason));
     report_segments(c, d, p);
     devcon_log(c, 'I', "boot", "Loaded app from partition at offset 0x%" PRIx32, p->offset);
-    devcon_log(c, 'I', "boot", "anti-rollback counter (secure_version eFuse): %" PRIu32,
-               d->state.secure_version);
+    hostdev_counter_t k = hostdev_counter(d);
+    devcon_log(c, 'I', "boot", "anti-rollback counter: %" PRIu32 " of %" PRIu32 " eFuse bits, %" PRIu32
+               " left%s%s", k.value, k.bits, k.remaining, res->raise_err ? "; not raised: " : "",
+               res->raise_err ? ota_strerror(res->raise_err) : "");
 }
 
 void devcon_app_report(devcon_t *c, const ota_app_desc_t *desc)
