@@ -156,6 +156,7 @@ static enum step self_test(struct app *app, const ota_app_desc_t *me)
     ota_err_t err = ota_mark_app_invalid(&d->ota);
     if (err) {
         devcon_log(app->con, 'E', "app", "rollback impossible: %s", ota_strerror(err));
+        story_add(app->st, "v%s failed its health check, no rollback possible", me->version);
         cli_error("device: version %s failed its health check and cannot roll back: %s [%s]",
                   me->version, ota_strerror(err), ota_err_name(err));
         return STEP_UPDATE_FAILED;
