@@ -328,6 +328,22 @@ class Rollback(DeviceTest):
         self.assertIn("version 3.0.0 failed before", again.stdout_text)
         self.assertTrue(again.stdout_text.endswith("device: running ota_0 version 2.0.0 (up to date)\n"))
 
+    def test_bad_version_without_anything_to_roll_back_to(self):
+        v3 = os.path.join(self.dir, "v3.bin")
+        with open(v3, "wb") as f:
+            f.write(self.v3)
+        self.ota("update", "--flash", self.flash, "--rollback", v3, check=0)  # ota_1, NEW
+        with open(self.flash, "r+b") as f:  # the app to go back to is damaged meanwhile
+            f.seek(OTA_0 + 1000)
+            f.write(b"\x00")
+        r = self.device(self.nginx.https_url("v3.bin"), "--ca", self.nginx.certs.ca,
+                        "--bad-version", "3.0.0")
+        self.assertEqual(r.returncode, 1, r.stdout_text + r.stderr_text)
+        self.assertIn("[OTA_ERR_OTA_ROLLBACK_FAILED]", r.stderr_text)
+        self.assertTrue(r.stdout_text.endswith(
+            "device: running ota_1 version 3.0.0 (v3.0.0 failed its health check, no rollback "
+            "possible)\n"), r.stdout_text)
+
     def test_require_signed_device_takes_only_signed_images(self):
         self.require_vectors()
         key = lambda kind: self.vector(f"signed/keys/rsa3072_a.{kind}.pem")
