@@ -40,8 +40,11 @@ example-cortex-m: build
 	@scripts/install-deps size
 	$(MAKE) -C examples/cortex-m OTA=$(abspath $(BUILD))/ota O=$(abspath build-cortex-m) run
 
-demo: build
-	scripts/demo
+# Only the CLI is built for the demo (the tests are `make test`'s business).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target ota
+	OTA=$(BUILD)/ota scripts/demo
 
 clean:
 	rm -rf $(BUILD) build-cross-* build-size build-cortex-m
