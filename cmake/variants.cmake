@@ -1,11 +1,12 @@
-# Builds the libraries and the CLI for one variant suffix ("" or "-asan").
+# Builds the libraries and the CLI for one variant suffix ("", "-asan" or
+# "-fuzz": ASan+UBSan plus libFuzzer's coverage instrumentation, for fuzz/).
 #   ota_core<v>  portable core: src/*.c            (no malloc, no OS)
 #   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
 #   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h,
 #                esp_http_client.h, esp_https_ota.h, ...)
-#   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota)
+#   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota, fuzz: fuzz/ota)
 # With OTA_NET=OFF neither ota_net nor the CLI, ota_tool has no `ota fetch` /
 # `ota device`, and esp_idf no esp_http_client / esp_https_ota.
 
@@ -17,6 +18,9 @@ function(ota_variant_flags target v)
   target_compile_options(${target} PRIVATE ${OTA_WARN})
   if(v STREQUAL "-asan")
     target_compile_options(${target} PRIVATE ${OTA_SAN_FLAGS})
+    target_link_options(${target} PUBLIC ${OTA_SAN_FLAGS})
+  elseif(v STREQUAL "-fuzz")
+    target_compile_options(${target} PRIVATE ${OTA_SAN_FLAGS} -fsanitize=fuzzer-no-link)
     target_link_options(${target} PUBLIC ${OTA_SAN_FLAGS})
   endif()
 endfunction()
@@ -71,8 +75,9 @@ function(ota_add_variant v)
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
   target_link_libraries(ota${v} PRIVATE ota_tool${v})
   set_target_properties(ota${v} PROPERTIES OUTPUT_NAME ota)
-  if(v STREQUAL "-asan")
-    set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/asan)
+  if(v)
+    string(SUBSTRING "${v}" 1 -1 dir)
+    set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/${dir})
   else()
     set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
   endif()
