@@ -61,8 +61,11 @@ bench: deps
 	  { cat $(BENCH_BUILD)/make-bench.log; exit 1; }
 	cd $(BENCH_BUILD) && ./bench/ota_bench
 
-demo: build
-	scripts/demo
+# Only the CLI is built for the demo (the tests are `make test`'s business).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target ota
+	OTA=$(BUILD)/ota scripts/demo
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m $(BENCH_BUILD)
