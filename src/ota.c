@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "label.h"
 #include "ota_internal.h"
 
 /* ---- Context ---------------------------------------------------------------- */
@@ -49,7 +50,7 @@ const ota_partition_t *ota_partition_canonical(const ota_partition_table_t *tabl
     for (size_t i = 0; i < table->count; i++) {
         const ota_partition_t *q = &table->entries[i];
         if (q == p || (q->type == p->type && q->subtype == p->subtype && q->offset == p->offset &&
-                       q->size == p->size && strcmp(q->label, p->label) == 0)) {
+                       q->size == p->size && label_equal(q->label, p->label))) {
             return q;
         }
     }

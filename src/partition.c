@@ -4,6 +4,7 @@
 #include "ota/partition.h"
 
 #include "bytes_le.h"
+#include "label.h"
 
 #define ENTRY OTA_PART_ENTRY_SIZE
 #define OFF_TYPE 2u
@@ -270,7 +271,7 @@ static bool matches(const ota_partition_t *p, uint8_t type, uint8_t subtype, con
 {
     return (type == OTA_PART_TYPE_ANY || p->type == type) &&
            (subtype == OTA_PART_SUBTYPE_ANY || p->subtype == subtype) &&
-           (!label || strcmp(p->label, label) == 0);
+           (!label || label_equal(p->label, label));
 }
 
 const ota_partition_t *ota_partition_next(const ota_partition_table_t *table,
