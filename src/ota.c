@@ -111,10 +111,8 @@ static ota_err_t app_secure_version(const ota_ctx_t *ctx, const ota_partition_t 
                                     uint32_t *version)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, p->offset, p->size, &desc);
-    *version = desc.secure_version;
-    if (!err && cfg->secure_version_max && desc.secure_version > cfg->secure_version_max) {
+    ota_err_t err = ota_image_read_secure_version(cfg->flash, p->offset, p->size, version);
+    if (!err && cfg->secure_version_max && *version > cfg->secure_version_max) {
         err = OTA_ERR_OTA_SEC_VER_EXHAUSTED;
     }
     return err;

@@ -31,7 +31,7 @@ const entry_fn size_entries[] = {
     (entry_fn)ota_partition_table_load,
     (entry_fn)ota_boot_select,
     (entry_fn)ota_image_verify,
-    (entry_fn)ota_image_read_app_desc, /* secure_version for anti-rollback */
+    (entry_fn)ota_image_read_secure_version, /* for anti-rollback */
 #ifdef OTA_SIZE_SIGV2
     (entry_fn)ota_sigv2_verify,
 #endif
