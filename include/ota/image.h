@@ -282,7 +282,8 @@ ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_
 ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offset,
                                    uint32_t part_size, ota_boot_desc_t *out);
 
-/* Chip table (spec §4.1). */
+/* Chip table (spec §4.1). Built with -DOTA_CHIP_ONLY=<chip id> (src/chip.c),
+ * it holds that chip alone and every lookup of another one fails. */
 typedef struct ota_chip {
     const char *name;         /* "esp32", "esp32s3", ... */
     uint16_t chip_id;
