@@ -57,10 +57,13 @@ const ota_partition_t *ota_partition_canonical(const ota_partition_table_t *tabl
     return NULL;
 }
 
+/* The one that starts first reaches the other's start: 32-bit, nothing can wrap. */
 bool ota__overlaps(const ota_partition_t *a, const ota_partition_t *b)
 {
-    return a && b && a->size && b->size && a->offset < b->offset + (uint64_t)b->size &&
-           b->offset < a->offset + (uint64_t)a->size;
+    if (!a || !b || !a->size || !b->size) {
+        return false;
+    }
+    return a->offset >= b->offset ? a->offset - b->offset < b->size : b->offset - a->offset < a->size;
 }
 
 /* ---- Images ----------------------------------------------------------------- */
