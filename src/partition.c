@@ -70,7 +70,7 @@ static ota_err_t check_md5_entry(const ota_hash_t *md5, const uint8_t *buf, size
 
 static int is_end_marker(const uint8_t *slot)
 {
-    return slot[0] == 0xFF && slot[1] == 0xFF && slot[2] == 0xFF && slot[3] == 0xFF;
+    return le32_get(slot) == 0xFFFFFFFFu;
 }
 
 /*
