@@ -4,7 +4,10 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-cross size example-cortex-m demo deps clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all build test test-cross size example-cortex-m fuzz demo deps clean
 
 all: build
 
@@ -40,8 +43,15 @@ example-cortex-m: build
 	@scripts/install-deps size
 	$(MAKE) -C examples/cortex-m OTA=$(abspath $(BUILD))/ota O=$(abspath build-cortex-m) run
 
+# libFuzzer targets (fuzz/), built with clang in $(FUZZ_BUILD), each run for FUZZ_SECONDS.
+fuzz:
+	@scripts/install-deps fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DOTA_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	python3 fuzz/run.py --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
 demo: build
 	scripts/demo
 
 clean:
-	rm -rf $(BUILD) build-cross-* build-size build-cortex-m
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m

@@ -122,6 +122,9 @@ ota_err_t ota_otadata_next_seq(uint32_t active_seq, unsigned slot, unsigned app_
         return OTA_ERR_INVALID_ARG;
     }
     uint32_t base = (slot + 1u) % app_count;
+    if (base == 0 && ota_otadata_slot(0, app_count) != slot) {
+        base = app_count; /* seq 0 wraps to another slot unless app_count is a power of two */
+    }
     if (active_seq <= base) {
         *seq = base;
         return OTA_OK;

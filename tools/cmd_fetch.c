@@ -217,7 +217,11 @@ int cmd_fetch(int argc, char **argv)
 
     ota_net_result_t res;
     ota_err_t err = ota_net_fetch(&a.cfg, &sink.sink, &res);
+    bool opened = sink.fd >= 0; /* the sink created or cut the output */
     ota_net_file_sink_close(&sink);
+    if (err && opened && !a.state) {
+        unlink(a.out); /* a partial image is of no use without a resume state to continue it */
+    }
     print_summary(&res);
     if (err) {
         return cli_error("fetch %s: %s [%s]%s%s", a.url, ota_strerror(err), ota_err_name(err),

@@ -115,7 +115,8 @@ static int table_binary(const struct flash_args *a, uint8_t *bin, size_t *len)
     ota_err_t err = partcsv_parse(data, n, &opts, &table, &perr);
     free(data);
     if (err) {
-        return cli_error("'%s': %s", a->table, perr.message);
+        /* one line: gen_esp32part's text without its second line (a build hint) */
+        return cli_error("'%s': %.*s", a->table, (int)strcspn(perr.message, "\n"), perr.message);
     }
     mbedtls_md5_context md5_ctx;
     ota_hash_t md5;
