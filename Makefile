@@ -50,8 +50,11 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	python3 fuzz/run.py --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
 
-demo: build
-	scripts/demo
+# Only the CLI is built for the demo (the tests are `make test`'s business).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target ota
+	OTA=$(BUILD)/ota scripts/demo
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m

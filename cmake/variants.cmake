@@ -4,9 +4,11 @@
 #   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
-#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h, ...)
+#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h,
+#                esp_http_client.h, esp_https_ota.h, ...)
 #   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota, fuzz: fuzz/ota)
-# With OTA_NET=OFF neither ota_net nor the CLI, and ota_tool has no `ota fetch`.
+# With OTA_NET=OFF neither ota_net nor the CLI, ota_tool has no `ota fetch` /
+# `ota device`, and esp_idf no esp_http_client / esp_https_ota.
 
 if(OTA_NET)
   find_package(CURL REQUIRED)
@@ -41,16 +43,21 @@ function(ota_add_variant v)
   file(GLOB tool_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/*.c)
   list(FILTER tool_src EXCLUDE REGEX "/main\\.c$")
   if(NOT OTA_NET)
-    list(FILTER tool_src EXCLUDE REGEX "/cmd_fetch\\.c$")
+    list(FILTER tool_src EXCLUDE REGEX "/(cmd_fetch|cmd_device|netopts)\\.c$")
   endif()
   add_library(ota_tool${v} STATIC ${tool_src})
   target_include_directories(ota_tool${v} PUBLIC ${PROJECT_SOURCE_DIR}/tools)
   target_link_libraries(ota_tool${v} PUBLIC ota_port${v})
   ota_variant_flags(ota_tool${v} "${v}")
   file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
+  if(NOT OTA_NET)
+    list(FILTER esp_idf_src EXCLUDE REGEX "/esp_http(_client|s_ota)\\.c$")
+  endif()
   add_library(esp_idf${v} STATIC ${esp_idf_src})
   target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
     ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
+  # esp_http_client uses the download engine's response parser (net/response.h)
+  target_include_directories(esp_idf${v} PRIVATE ${PROJECT_SOURCE_DIR}/net)
   target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
   ota_variant_flags(esp_idf${v} "${v}")
 
@@ -63,6 +70,7 @@ function(ota_add_variant v)
   target_link_libraries(ota_net${v} PUBLIC ota_port${v} CURL::libcurl)
   ota_variant_flags(ota_net${v} "${v}")
   target_link_libraries(ota_tool${v} PUBLIC ota_net${v})
+  target_link_libraries(esp_idf${v} PRIVATE ota_net${v})
 
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
   target_link_libraries(ota${v} PRIVATE ota_tool${v})

@@ -284,7 +284,7 @@ class Hostile(clitest.CliTest):
                 finally:
                     srv.close()
 
-    # ---- the simulated device: ota flash|data|boot|update|app -------------------------
+    # ---- the simulated device: ota flash|data|boot|update|app|device ------------------
 
     DEVICE_CSV = (b"nvs,data,nvs,0x9000,0x4000,\notadata,data,ota,0xd000,0x2000,\nphy_init,data,phy,0xf000,0x1000,\n"
                   b"factory,app,factory,0x10000,1M,\nota_0,app,ota_0,,1M,\nota_1,app,ota_1,,1M,\n")
@@ -336,7 +336,8 @@ class Hostile(clitest.CliTest):
     def test_device_commands_on_bad_flash(self):
         commands = [("data", "read"), ("data", "switch", "--slot", "0"), ("data", "erase"), ("boot",),
                     ("app", "state"), ("app", "mark-valid"), ("app", "mark-invalid"),
-                    ("update", self.f("image"))]
+                    ("update", self.f("image")),
+                    ("device", "--url", "http://127.0.0.1:9/x.bin", "--allow-http", "--retries", "0")]
         for flash in self.bad_flashes():
             for cmd in commands:
                 with self.subTest(flash=os.path.basename(flash), cmd=cmd):

@@ -31,6 +31,7 @@
 
 #define HOSTDEV_SECTOR 0x1000u
 #define HOSTDEV_STATE_SUFFIX ".state"
+#define HOSTDEV_RESUME_SUFFIX ".resume" /* download progress record of `ota device` */
 #define HOSTDEV_CHIP_NAME_MAX 16u
 
 typedef struct hostdev_state {

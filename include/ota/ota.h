@@ -327,6 +327,23 @@ ota_err_t ota_get_last_invalid_partition(ota_ctx_t *ctx, const ota_partition_t *
 ota_err_t ota_invalidate_inactive_ota_data_slot(ota_ctx_t *ctx);
 ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx);
 
+/*
+ * Before an update touches flash: does the app want the image whose first
+ * len bytes are head (>= OTA_IMAGE_HEAD_LEN)? The rules of ESP-IDF's
+ * native_ota_example, in order: an app image for cfg.device (chip id,
+ * revision, SPI mode: ota_image_check_head); not the running app's version;
+ * not the version of the app that last failed its first boot
+ * (ota_get_last_invalid_partition); with anti_rollback, secure_version not
+ * below the counter. desc (may be NULL) gets the descriptor, zeroed when the
+ * head has none. Reads flash, writes nothing.
+ * Errors: OTA_ERR_INVALID_ARG (NULL ctx/head), those of ota_image_check_head()
+ * (OTA_ERR_IMG_MAGIC, OTA_ERR_IMG_TRUNCATED, OTA_ERR_IMG_CHIP, ...),
+ * OTA_ERR_OTA_SAME_VERSION, OTA_ERR_OTA_KNOWN_INVALID, OTA_ERR_IMG_SEC_VER,
+ * counter read errors.
+ */
+ota_err_t ota_check_update_head(ota_ctx_t *ctx, const uint8_t *head, size_t len,
+                                ota_app_desc_t *desc);
+
 /* ---- Images ------------------------------------------------------------- */
 
 /*
