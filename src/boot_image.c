@@ -15,12 +15,8 @@ ota_err_t ota_boot_image_check(void *ctx, const ota_partition_t *p, uint32_t *se
     if (!err && c->policy) {
         err = c->policy(c->policy_ctx, c->flash, p, OTA_IMAGE_APP, &info);
     }
-    ota_app_desc_t desc;
     if (!err) {
-        err = ota_image_read_app_desc(c->flash, p->offset, p->size, &desc);
-    }
-    if (!err) {
-        *secure_version = desc.secure_version;
+        err = ota_image_read_secure_version(c->flash, p->offset, p->size, secure_version);
     }
     return err;
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "label.h"
 #include "ota_internal.h"
 
 /* ---- Context ---------------------------------------------------------------- */
@@ -49,17 +50,20 @@ const ota_partition_t *ota_partition_canonical(const ota_partition_table_t *tabl
     for (size_t i = 0; i < table->count; i++) {
         const ota_partition_t *q = &table->entries[i];
         if (q == p || (q->type == p->type && q->subtype == p->subtype && q->offset == p->offset &&
-                       q->size == p->size && strcmp(q->label, p->label) == 0)) {
+                       q->size == p->size && label_equal(q->label, p->label))) {
             return q;
         }
     }
     return NULL;
 }
 
+/* The one that starts first reaches the other's start: 32-bit, nothing can wrap. */
 bool ota__overlaps(const ota_partition_t *a, const ota_partition_t *b)
 {
-    return a && b && a->size && b->size && a->offset < b->offset + (uint64_t)b->size &&
-           b->offset < a->offset + (uint64_t)a->size;
+    if (!a || !b || !a->size || !b->size) {
+        return false;
+    }
+    return a->offset >= b->offset ? a->offset - b->offset < b->size : b->offset - a->offset < a->size;
 }
 
 /* ---- Images ----------------------------------------------------------------- */
@@ -110,10 +114,8 @@ static ota_err_t app_secure_version(const ota_ctx_t *ctx, const ota_partition_t 
                                     uint32_t *version)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, p->offset, p->size, &desc);
-    *version = desc.secure_version;
-    if (!err && cfg->secure_version_max && desc.secure_version > cfg->secure_version_max) {
+    ota_err_t err = ota_image_read_secure_version(cfg->flash, p->offset, p->size, version);
+    if (!err && cfg->secure_version_max && *version > cfg->secure_version_max) {
         err = OTA_ERR_OTA_SEC_VER_EXHAUSTED;
     }
     return err;

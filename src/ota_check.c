@@ -14,18 +14,20 @@ static void version_of(const ota_ctx_t *ctx, const ota_partition_t *p, char out[
 }
 
 /* The native example's rules: neither the version running now nor one that
- * already failed its first boot (it would only be rejected again). */
+ * already failed its first boot (it would only be rejected again). Version
+ * fields are zero-padded by the descriptor parser, so comparing whole fields
+ * equals comparing strings (and keeps strcmp out of small builds). */
 static ota_err_t check_version(ota_ctx_t *ctx, const ota_app_desc_t *d)
 {
     char have[33];
     version_of(ctx, ctx->cfg.running, have);
-    if (have[0] && strcmp(have, d->version) == 0) {
+    if (have[0] && memcmp(have, d->version, sizeof have) == 0) {
         return OTA_ERR_OTA_SAME_VERSION;
     }
     const ota_partition_t *bad = NULL;
     if (ota_get_last_invalid_partition(ctx, &bad) == OTA_OK) {
         version_of(ctx, bad, have);
-        if (have[0] && strcmp(have, d->version) == 0) {
+        if (have[0] && memcmp(have, d->version, sizeof have) == 0) {
             return OTA_ERR_OTA_KNOWN_INVALID;
         }
     }

@@ -441,8 +441,7 @@ static ota_err_t check_table(const ota_session_t *s)
     }
     ota_partition_parse_opts_t opts = {.flash_size = cfg->flash->size, .md5 = cfg->md5,
                                        .check_overlap = true};
-    ota_partition_table_t table; /* ~3.4 KiB, only on this path */
-    return ota_partition_table_parse(cfg->scratch, OTA_PART_TABLE_MAX_LEN, &opts, &table);
+    return ota_partition_table_verify(cfg->scratch, OTA_PART_TABLE_MAX_LEN, &opts, NULL);
 }
 
 static ota_err_t check_result(const ota_session_t *s)

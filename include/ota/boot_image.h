@@ -36,7 +36,7 @@ typedef struct ota_boot_image_check {
  * ota_boot_check_image_fn with ctx = an ota_boot_image_check_t. *secure_version
  * is the descriptor's on success, 0 otherwise.
  * Errors: OTA_ERR_INVALID_ARG (NULL), those of ota_image_verify() (kind APP),
- * the policy's, those of ota_image_read_app_desc().
+ * the policy's, those of ota_image_read_secure_version().
  */
 ota_err_t ota_boot_image_check(void *ctx, const ota_partition_t *p, uint32_t *secure_version);
 

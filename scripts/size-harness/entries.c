@@ -31,7 +31,7 @@ const entry_fn size_entries[] = {
     (entry_fn)ota_partition_table_load,
     (entry_fn)ota_boot_select,
     (entry_fn)ota_image_verify,
-    (entry_fn)ota_image_read_app_desc, /* secure_version for anti-rollback */
+    (entry_fn)ota_image_read_secure_version, /* for anti-rollback */
 #ifdef OTA_SIZE_SIGV2
     (entry_fn)ota_sigv2_verify,
 #endif
@@ -60,6 +60,7 @@ const entry_fn size_entries[] = {
     (entry_fn)ota_get_last_invalid_partition,
     (entry_fn)ota_invalidate_inactive_ota_data_slot,
     (entry_fn)ota_erase_last_boot_app_partition,
+    (entry_fn)ota_check_update_head,
     (entry_fn)ota_verify_partition,
     (entry_fn)ota_partition_sha256,
     (entry_fn)ota_partition_canonical,
