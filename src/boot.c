@@ -218,9 +218,17 @@ static bool label_listed(const char *list, const char *label)
     return false;
 }
 
+/*
+ * Erase the listed data partitions and, if asked, every otadata partition.
+ * The otadata erase is recorded as one op (with its first error) however many
+ * data/ota partitions the table holds, so the result's op list stays within
+ * OTA_BOOT_MAX_OPS and every entry write after the reset is still recorded.
+ */
 static void factory_reset(boot_run_t *run)
 {
     ota_boot_result_t *res = run->res;
+    bool otadata_erased = false;
+    ota_err_t otadata_err = OTA_OK;
     for (size_t i = 0; i < run->table->count; i++) {
         const ota_partition_t *p = &run->table->entries[i];
         if (p->type != OTA_PART_TYPE_DATA) {
@@ -231,12 +239,16 @@ static void factory_reset(boot_run_t *run)
             label_listed(run->cfg->factory_reset_labels, p->label)) {
             ota_err_t err = ota_flash_erase_range(run->flash, p->offset, p->size);
             if (is_otadata) {
-                record(run, OTA_BOOT_OP_ERASE_OTADATA, 0, NULL, err);
+                otadata_erased = true;
+                otadata_err = otadata_err ? otadata_err : err;
             }
             if (err && !res->factory_reset_err) {
                 res->factory_reset_err = err;
             }
         }
+    }
+    if (otadata_erased) {
+        record(run, OTA_BOOT_OP_ERASE_OTADATA, 0, NULL, otadata_err);
     }
     res->factory_reset = true;
 }

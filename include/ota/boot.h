@@ -83,7 +83,7 @@ const char *ota_boot_reason_text(ota_boot_reason_t reason);
 
 typedef enum ota_boot_op_kind {
     OTA_BOOT_OP_WRITE_ENTRY,   /* erase copy `sector`, program `entry` */
-    OTA_BOOT_OP_ERASE_OTADATA, /* factory reset erased the whole partition */
+    OTA_BOOT_OP_ERASE_OTADATA, /* factory reset erased every otadata partition (one op, first error) */
 } ota_boot_op_kind_t;
 
 typedef struct ota_boot_op {
