@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test test-cross size example-cortex-m fuzz demo deps clean
+.PHONY: all build test test-cross size example-cortex-m fuzz demo bench deps clean
 
 all: build
 
@@ -50,6 +50,17 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	python3 fuzz/run.py --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
 
+# Benchmarks (bench/README.md): Release build (-O2, no sanitizers) in its own
+# directory; the build's output goes to its log, the figures to stdout.
+BENCH_BUILD ?= build-bench
+bench: deps
+	@mkdir -p $(BENCH_BUILD)
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DOTA_BUILD_BENCH=ON -DOTA_BUILD_TESTS=OFF >$(BENCH_BUILD)/make-bench.log 2>&1 && \
+	  cmake --build $(BENCH_BUILD) -j$(JOBS) --target ota_bench >>$(BENCH_BUILD)/make-bench.log 2>&1 || \
+	  { cat $(BENCH_BUILD)/make-bench.log; exit 1; }
+	cd $(BENCH_BUILD) && ./bench/ota_bench
+
 # Only the CLI is built for the demo (the tests are `make test`'s business).
 demo: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -57,4 +68,4 @@ demo: deps
 	OTA=$(BUILD)/ota scripts/demo
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m $(BENCH_BUILD)

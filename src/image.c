@@ -59,6 +59,27 @@ static ota_err_t take(verifier_t *v, void *dst, uint32_t len, ota_err_t past_par
     return err;
 }
 
+/* XOR of n bytes, eight at a time: XOR is bitwise, so folding the 64-bit lanes
+ * gives the byte-wise result on any byte order (and ~8x fewer operations). */
+static uint8_t xor_bytes(const uint8_t *p, uint32_t n)
+{
+    uint64_t lanes = 0;
+    uint32_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        lanes ^= w;
+    }
+    lanes ^= lanes >> 32;
+    lanes ^= lanes >> 16;
+    lanes ^= lanes >> 8;
+    uint8_t x = (uint8_t)lanes;
+    for (; i < n; i++) {
+        x ^= p[i];
+    }
+    return x;
+}
+
 /* Stream len bytes at the cursor through the work buffer into the hash and,
  * for segment data, the checksum. */
 static ota_err_t stream(verifier_t *v, uint32_t len, bool checksummed, ota_err_t past_partition)
@@ -67,8 +88,8 @@ static ota_err_t stream(verifier_t *v, uint32_t len, bool checksummed, ota_err_t
     while (!err && len > 0) {
         uint32_t n = len < v->buf_len ? len : (uint32_t)v->buf_len;
         err = take(v, v->buf, n, past_partition);
-        for (uint32_t i = 0; checksummed && !err && i < n; i++) {
-            v->checksum ^= v->buf[i];
+        if (checksummed && !err) {
+            v->checksum ^= xor_bytes(v->buf, n);
         }
         len -= n;
     }

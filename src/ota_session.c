@@ -77,13 +77,20 @@ static uint32_t align_up(uint32_t v, uint32_t unit)
     return rem ? v - rem + unit : v;
 }
 
+/* Bytes read first when checking for erased flash: a sector holding data
+ * nearly always shows it there, so only a sector that starts erased is read
+ * in full (on a real part a 4 KiB read costs ~100x a 32-byte one). */
+#define ERASED_PROBE_LEN 32u
+
 /* Does flash [addr, addr + len) read as erased? */
 static ota_err_t reads_erased(const ota_ctx_t *ctx, uint32_t addr, uint32_t len, bool *erased)
 {
     const ota_config_t *cfg = &ctx->cfg;
+    uint32_t chunk = ERASED_PROBE_LEN; /* <= OTA_SCRATCH_MIN */
     *erased = true;
     while (len && *erased) {
-        uint32_t n = len < cfg->scratch_len ? len : (uint32_t)cfg->scratch_len;
+        uint32_t n = len < chunk ? len : chunk;
+        chunk = (uint32_t)cfg->scratch_len;
         ota_err_t err = ota_flash_read(cfg->flash, addr, cfg->scratch, n);
         if (err) {
             return err;
