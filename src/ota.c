@@ -214,10 +214,19 @@ static ota_err_t boot_target(const ota_ctx_t *ctx, const ota_partition_t **p)
     return ota__session_using(ctx, *p) ? OTA_ERR_OTA_ALREADY_IN_PROGRESS : OTA_OK;
 }
 
+void ota_forget_verified(ota_ctx_t *ctx, const ota_partition_t *p)
+{
+    if (ctx && (!p || ota__overlaps(ctx->verified, p))) {
+        ctx->verified = NULL;
+    }
+}
+
 static ota_err_t set_boot(ota_ctx_t *ctx, const ota_partition_t *p, bool validate)
 {
     ota_err_t err = boot_target(ctx, &p);
-    if (!err && validate) {
+    /* ota_end just verified this image from flash: reading it again would
+     * double the cost of an update for nothing the bootloader won't check. */
+    if (!err && validate && ctx->verified != p) {
         err = ota__accept_image(ctx, p, OTA_IMAGE_APP, NULL, NULL);
     }
     if (!err && ctx->cfg.anti_rollback && OTA_PART_IS_OTA_SLOT(p)) {
@@ -406,5 +415,6 @@ ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx)
     if (!ctx->cfg.running) {
         return OTA_ERR_INVALID_STATE;
     }
+    ota_forget_verified(ctx, NULL);
     return ota_otadata_erase_last_boot_app(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running);
 }

@@ -218,6 +218,7 @@ static void open_session(ota_ctx_t *ctx, ota_session_t *s, const ota_partition_t
     }
     s->next = ctx->sessions;
     ctx->sessions = s;
+    ota_forget_verified(ctx, p);
 }
 
 ota_err_t ota_begin(ota_ctx_t *ctx, ota_session_t *s, const ota_partition_t *p,
@@ -495,6 +496,9 @@ ota_err_t ota_end(ota_session_t *s)
     }
     if (!err && s->copy_to_final && s->final != s->part) {
         err = copy_to_final(s);
+    }
+    if (!err && s->final == s->part && s->part->type == OTA_PART_TYPE_APP) {
+        s->ctx->verified = s->part;
     }
     unlink_session(s);
     return err;

@@ -105,6 +105,12 @@ typedef struct ota_ctx {
     ota_config_t cfg;
     ota_session_t *sessions; /* live sessions, newest first */
     uint32_t last_handle;    /* handles are 1, 2, 3, ... like ESP-IDF's */
+    /* The app partition whose image the last successful ota_end verified (and
+     * the image policy accepted) through this context; ota_set_boot_partition
+     * trusts it instead of reading the image a second time. Cleared by a new
+     * session on it, by ota_erase_last_boot_app_partition and by
+     * ota_forget_verified(). The bootloader verifies again before booting. */
+    const ota_partition_t *verified;
 } ota_ctx_t;
 
 /* How ota_begin prepares the partition. */
@@ -248,6 +254,13 @@ ota_session_t *ota_session_find(ota_ctx_t *ctx, uint32_t handle);
  * errors, those of ota_otadata_set_boot_partition().
  */
 ota_err_t ota_set_boot_partition(ota_ctx_t *ctx, const ota_partition_t *p);
+
+/*
+ * Tell the context that p's contents changed outside its update sessions
+ * (a raw flash write or erase), so ota_set_boot_partition verifies p's image
+ * again instead of trusting the last ota_end. NULL p forgets any partition.
+ */
+void ota_forget_verified(ota_ctx_t *ctx, const ota_partition_t *p);
 
 /* The same without the image verification (esp_ota_set_boot_partition_skip_validate). */
 ota_err_t ota_set_boot_partition_skip_validate(ota_ctx_t *ctx, const ota_partition_t *p);
