@@ -4,7 +4,10 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test powercut demo deps clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all build test powercut test-cross size example-cortex-m fuzz demo bench deps clean
 
 all: build
 
@@ -29,8 +32,48 @@ powercut: deps
 	cmake --build $(BUILD) -j$(JOBS) --target powercut
 	$(BUILD)/powercut --full --random 20000 --max-cuts 6 --log $(BUILD)/powercut.log
 
-demo: build
-	scripts/demo
+# The cmocka tests built for 32-bit ARM (armhf) and big-endian s390x Linux, run
+# under qemu-user, in build-cross-<arch> (scripts/test-cross).
+test-cross:
+	@scripts/install-deps cross
+	scripts/test-cross
+
+# Cortex-M4 footprint of the core: text/data/bss per module and worst-case
+# stack per public function, boot-only and update configurations (scripts/size).
+size:
+	@scripts/install-deps size
+	scripts/size
+
+# Bare-metal example on a Cortex-M4 under qemu-system-arm (examples/cortex-m):
+# partition table, updates, rollback, boot decisions; fails unless it prints PASS.
+# The host CLI (build) packs its two app images.
+example-cortex-m: build
+	@scripts/install-deps size
+	$(MAKE) -C examples/cortex-m OTA=$(abspath $(BUILD))/ota O=$(abspath build-cortex-m) run
+
+# libFuzzer targets (fuzz/), built with clang in $(FUZZ_BUILD), each run for FUZZ_SECONDS.
+fuzz:
+	@scripts/install-deps fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DOTA_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	python3 fuzz/run.py --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
+# Benchmarks (bench/README.md): Release build (-O2, no sanitizers) in its own
+# directory; the build's output goes to its log, the figures to stdout.
+BENCH_BUILD ?= build-bench
+bench: deps
+	@mkdir -p $(BENCH_BUILD)
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DOTA_BUILD_BENCH=ON -DOTA_BUILD_TESTS=OFF >$(BENCH_BUILD)/make-bench.log 2>&1 && \
+	  cmake --build $(BENCH_BUILD) -j$(JOBS) --target ota_bench >>$(BENCH_BUILD)/make-bench.log 2>&1 || \
+	  { cat $(BENCH_BUILD)/make-bench.log; exit 1; }
+	cd $(BENCH_BUILD) && ./bench/ota_bench
+
+# Only the CLI is built for the demo (the tests are `make test`'s business).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target ota
+	OTA=$(BUILD)/ota scripts/demo
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-cross-* build-size build-cortex-m $(BENCH_BUILD)

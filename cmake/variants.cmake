@@ -1,17 +1,26 @@
-# Builds the libraries and the CLI for one variant suffix ("" or "-asan").
+# Builds the libraries and the CLI for one variant suffix ("", "-asan" or
+# "-fuzz": ASan+UBSan plus libFuzzer's coverage instrumentation, for fuzz/).
 #   ota_core<v>  portable core: src/*.c            (no malloc, no OS)
 #   ota_port<v>  host ports:    port/*.c           (flash simulator, mbedTLS hash and signatures)
 #   ota_net<v>   host download engine: net/*.c (libcurl, include/ota/net.h)
 #   ota_tool<v>  host tooling:  tools/*.c but main (CSV, JSON, file helpers)
-#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h, ...)
-#   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota)
+#   esp_idf<v>   ESP-IDF facade: compat/esp-idf (esp_ota_ops.h, esp_partition.h,
+#                esp_http_client.h, esp_https_ota.h, ...)
+#   ota<v>       the CLI, written to ${CMAKE_BINARY_DIR}/ota (asan: asan/ota, fuzz: fuzz/ota)
+# With OTA_NET=OFF neither ota_net nor the CLI, ota_tool has no `ota fetch` /
+# `ota device`, and esp_idf no esp_http_client / esp_https_ota.
 
-find_package(CURL REQUIRED)
+if(OTA_NET)
+  find_package(CURL REQUIRED)
+endif()
 
 function(ota_variant_flags target v)
   target_compile_options(${target} PRIVATE ${OTA_WARN})
   if(v STREQUAL "-asan")
     target_compile_options(${target} PRIVATE ${OTA_SAN_FLAGS})
+    target_link_options(${target} PUBLIC ${OTA_SAN_FLAGS})
+  elseif(v STREQUAL "-fuzz")
+    target_compile_options(${target} PRIVATE ${OTA_SAN_FLAGS} -fsanitize=fuzzer-no-link)
     target_link_options(${target} PUBLIC ${OTA_SAN_FLAGS})
   endif()
 endfunction()
@@ -25,34 +34,50 @@ function(ota_add_variant v)
   file(GLOB port_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/port/*.c)
   add_library(ota_port${v} STATIC ${port_src})
   target_include_directories(ota_port${v} PUBLIC ${PROJECT_SOURCE_DIR}/port/include ${MBEDTLS_INCLUDE})
-  target_compile_definitions(ota_port${v} PUBLIC _GNU_SOURCE)
+  # 64-bit off_t/ino_t on 32-bit hosts too: under qemu-user the host kernel's
+  # 64-bit inode numbers and directory cookies make a 32-bit readdir() fail.
+  target_compile_definitions(ota_port${v} PUBLIC _GNU_SOURCE _FILE_OFFSET_BITS=64)
   target_link_libraries(ota_port${v} PUBLIC ota_core${v} ${MBEDCRYPTO_LIB})
   ota_variant_flags(ota_port${v} "${v}")
+
+  file(GLOB tool_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/*.c)
+  list(FILTER tool_src EXCLUDE REGEX "/main\\.c$")
+  if(NOT OTA_NET)
+    list(FILTER tool_src EXCLUDE REGEX "/(cmd_fetch|cmd_device|netopts)\\.c$")
+  endif()
+  add_library(ota_tool${v} STATIC ${tool_src})
+  target_include_directories(ota_tool${v} PUBLIC ${PROJECT_SOURCE_DIR}/tools)
+  target_link_libraries(ota_tool${v} PUBLIC ota_port${v})
+  ota_variant_flags(ota_tool${v} "${v}")
+  file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
+  if(NOT OTA_NET)
+    list(FILTER esp_idf_src EXCLUDE REGEX "/esp_http(_client|s_ota)\\.c$")
+  endif()
+  add_library(esp_idf${v} STATIC ${esp_idf_src})
+  target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
+    ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
+  # esp_http_client uses the download engine's response parser (net/response.h)
+  target_include_directories(esp_idf${v} PRIVATE ${PROJECT_SOURCE_DIR}/net)
+  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
+  ota_variant_flags(esp_idf${v} "${v}")
+
+  if(NOT OTA_NET)
+    return() # no libcurl: no network engine, and no CLI (it has `ota fetch`)
+  endif()
 
   file(GLOB net_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/net/*.c)
   add_library(ota_net${v} STATIC ${net_src})
   target_link_libraries(ota_net${v} PUBLIC ota_port${v} CURL::libcurl)
   ota_variant_flags(ota_net${v} "${v}")
-
-  file(GLOB tool_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/*.c)
-  list(FILTER tool_src EXCLUDE REGEX "/main\\.c$")
-  add_library(ota_tool${v} STATIC ${tool_src})
-  target_include_directories(ota_tool${v} PUBLIC ${PROJECT_SOURCE_DIR}/tools)
-  target_link_libraries(ota_tool${v} PUBLIC ota_port${v} ota_net${v})
-  ota_variant_flags(ota_tool${v} "${v}")
-
-  file(GLOB esp_idf_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/compat/esp-idf/src/*.c)
-  add_library(esp_idf${v} STATIC ${esp_idf_src})
-  target_include_directories(esp_idf${v} PUBLIC ${PROJECT_SOURCE_DIR}/compat/esp-idf/include
-    ${PROJECT_SOURCE_DIR}/compat/esp-idf/host)
-  target_link_libraries(esp_idf${v} PUBLIC ota_core${v})
-  ota_variant_flags(esp_idf${v} "${v}")
+  target_link_libraries(ota_tool${v} PUBLIC ota_net${v})
+  target_link_libraries(esp_idf${v} PRIVATE ota_net${v})
 
   add_executable(ota${v} ${PROJECT_SOURCE_DIR}/tools/main.c)
   target_link_libraries(ota${v} PRIVATE ota_tool${v})
   set_target_properties(ota${v} PROPERTIES OUTPUT_NAME ota)
-  if(v STREQUAL "-asan")
-    set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/asan)
+  if(v)
+    string(SUBSTRING "${v}" 1 -1 dir)
+    set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/${dir})
   else()
     set_target_properties(ota${v} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
   endif()

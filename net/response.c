@@ -54,10 +54,12 @@ static void parse_length(const char *v, size_t len, net_response_t *r)
     r->length = n;
 }
 
-/* Copy a value that fits (with its NUL) into dst, else leave dst empty. */
+/* Copy a value that fits (with its NUL) into dst, else leave dst empty. A
+ * value holding a NUL is dropped too: cut there, two different validators
+ * would compare equal. */
 static void keep_text(char *dst, size_t cap, const char *v, size_t len)
 {
-    if (len < cap) {
+    if (len < cap && !memchr(v, '\0', len)) {
         memcpy(dst, v, len);
         dst[len] = '\0';
     } else {

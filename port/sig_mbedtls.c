@@ -1,7 +1,9 @@
 /* Signature port on mbedTLS 2.28 (port/include/ota_port/sig_mbedtls.h). */
 #include "ota_port/sig_mbedtls.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ctr_drbg.h>
@@ -188,7 +190,16 @@ static ota_err_t ec_material(ota_port_sigkey_t *key)
 
 ota_err_t ota_port_sigkey_load(ota_port_sigkey_t *key, const char *path)
 {
+    struct stat st;
     memset(key, 0, sizeof *key);
+    /* mbedtls_pk_load_file sizes its buffer with ftell: a directory gives LONG_MAX */
+    if (stat(path, &st) != 0) {
+        return OTA_ERR_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL; /* callers print errno */
+        return OTA_ERR_IO;
+    }
     mbedtls_pk_init(&key->pk);
     int rc = mbedtls_pk_parse_public_keyfile(&key->pk, path);
     if (rc) {

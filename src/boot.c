@@ -120,10 +120,16 @@ static bool image_acceptable(const boot_run_t *run, const ota_partition_t *p, ui
     return !run->cfg->anti_rollback || *version >= run->res->secure_version;
 }
 
+/* A failed raise does not stop the boot (as in ESP-IDF), but is reported. */
 static void raise_version(boot_run_t *run, uint32_t version)
 {
-    if (run->cfg->anti_rollback && version > run->res->secure_version &&
-        run->cfg->raise_version(run->cfg->ctx, version) == OTA_OK) {
+    if (!run->cfg->anti_rollback || version <= run->res->secure_version) {
+        return;
+    }
+    ota_err_t err = run->cfg->raise_version(run->cfg->ctx, version);
+    if (err) {
+        run->res->raise_err = err;
+    } else {
         run->res->secure_version = version;
     }
 }
@@ -228,9 +234,17 @@ static bool label_listed(const char *list, const char *label)
     return false;
 }
 
+/*
+ * Erase the listed data partitions and, if asked, every otadata partition.
+ * The otadata erase is recorded as one op (with its first error) however many
+ * data/ota partitions the table holds, so the result's op list stays within
+ * OTA_BOOT_MAX_OPS and every entry write after the reset is still recorded.
+ */
 static void factory_reset(boot_run_t *run)
 {
     ota_boot_result_t *res = run->res;
+    bool otadata_erased = false;
+    ota_err_t otadata_err = OTA_OK;
     for (size_t i = 0; i < run->table->count; i++) {
         const ota_partition_t *p = &run->table->entries[i];
         if (p->type != OTA_PART_TYPE_DATA) {
@@ -242,12 +256,16 @@ static void factory_reset(boot_run_t *run)
             ota_err_t err = is_otadata ? ota_otadata_erase(run->flash, p, run->cfg->writes)
                                        : ota_flash_erase_range(run->flash, p->offset, p->size);
             if (is_otadata) {
-                record(run, OTA_BOOT_OP_ERASE_OTADATA, 0, NULL, err);
+                otadata_erased = true;
+                otadata_err = otadata_err ? otadata_err : err;
             }
             if (err && !res->factory_reset_err) {
                 res->factory_reset_err = err;
             }
         }
+    }
+    if (otadata_erased) {
+        record(run, OTA_BOOT_OP_ERASE_OTADATA, 0, NULL, otadata_err);
     }
     res->factory_reset = true;
 }

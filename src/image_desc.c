@@ -116,12 +116,13 @@ ota_err_t ota_boot_desc_parse(const uint8_t *buf, size_t len, ota_boot_desc_t *o
 }
 
 /*
- * Read the desc_len bytes at image offset 0x20 into raw, after making sure
- * they belong to segment 0 of an image (magic, at least one segment, segment
- * 0 long enough), so a caller never decodes unrelated bytes.
+ * Read the first raw_len bytes of the desc_len-byte descriptor at image offset
+ * 0x20 into raw, after making sure the whole descriptor belongs to segment 0
+ * of an image (magic, at least one segment, segment 0 long enough), so a
+ * caller never decodes unrelated bytes.
  */
 static ota_err_t read_desc_bytes(const ota_flash_t *flash, uint32_t part_offset, uint32_t part_size,
-                                 uint8_t *raw, uint32_t desc_len)
+                                 uint32_t desc_len, uint8_t *raw, uint32_t raw_len)
 {
     uint8_t head[OTA_IMAGE_HEADER_LEN + OTA_IMAGE_SEG_HEADER_LEN];
     if (!flash) {
@@ -138,7 +139,7 @@ static ota_err_t read_desc_bytes(const ota_flash_t *flash, uint32_t part_offset,
     if (head[0] != OTA_IMAGE_MAGIC || head[1] == 0 || seg0_len < desc_len) {
         return OTA_ERR_IMG_NO_DESC;
     }
-    return ota_flash_read(flash, part_offset + OTA_APP_DESC_OFFSET, raw, desc_len);
+    return ota_flash_read(flash, part_offset + OTA_APP_DESC_OFFSET, raw, raw_len);
 }
 
 ota_err_t ota_image_read_app_desc(const ota_flash_t *flash, uint32_t part_offset,
@@ -149,8 +150,26 @@ ota_err_t ota_image_read_app_desc(const ota_flash_t *flash, uint32_t part_offset
         return OTA_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof *out);
-    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, raw, sizeof raw);
+    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, sizeof raw, raw, sizeof raw);
     return err ? err : ota_app_desc_parse(raw, sizeof raw, out);
+}
+
+ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_offset,
+                                        uint32_t part_size, uint32_t *secure_version)
+{
+    uint8_t raw[AD_SECURE_VERSION + 4]; /* magic word, secure_version */
+    if (!secure_version) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    *secure_version = 0;
+    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, OTA_APP_DESC_LEN, raw, sizeof raw);
+    if (!err && le32_get(raw + AD_MAGIC) != OTA_APP_DESC_MAGIC) {
+        err = OTA_ERR_IMG_NO_DESC;
+    }
+    if (!err) {
+        *secure_version = le32_get(raw + AD_SECURE_VERSION);
+    }
+    return err;
 }
 
 ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offset,
@@ -161,7 +180,7 @@ ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offse
         return OTA_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof *out);
-    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, raw, sizeof raw);
+    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, sizeof raw, raw, sizeof raw);
     return err ? err : ota_boot_desc_parse(raw, sizeof raw, out);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "label.h"
 #include "ota_internal.h"
 
 /* ---- Context ---------------------------------------------------------------- */
@@ -52,17 +53,20 @@ const ota_partition_t *ota_partition_canonical(const ota_partition_table_t *tabl
     for (size_t i = 0; i < table->count; i++) {
         const ota_partition_t *q = &table->entries[i];
         if (q == p || (q->type == p->type && q->subtype == p->subtype && q->offset == p->offset &&
-                       q->size == p->size && strcmp(q->label, p->label) == 0)) {
+                       q->size == p->size && label_equal(q->label, p->label))) {
             return q;
         }
     }
     return NULL;
 }
 
+/* The one that starts first reaches the other's start: 32-bit, nothing can wrap. */
 bool ota__overlaps(const ota_partition_t *a, const ota_partition_t *b)
 {
-    return a && b && a->size && b->size && a->offset < b->offset + (uint64_t)b->size &&
-           b->offset < a->offset + (uint64_t)a->size;
+    if (!a || !b || !a->size || !b->size) {
+        return false;
+    }
+    return a->offset >= b->offset ? a->offset - b->offset < b->size : b->offset - a->offset < a->size;
 }
 
 /* ---- Images ----------------------------------------------------------------- */
@@ -108,17 +112,28 @@ ota_err_t ota_verify_partition(const ota_ctx_t *ctx, const ota_partition_t *p,
     return ota__accept_image(ctx, p, OTA_IMAGE_APP, NULL, info);
 }
 
+/* The app's secure_version, if the counter can ever hold it. */
+static ota_err_t app_secure_version(const ota_ctx_t *ctx, const ota_partition_t *p,
+                                    uint32_t *version)
+{
+    const ota_config_t *cfg = &ctx->cfg;
+    ota_err_t err = ota_image_read_secure_version(cfg->flash, p->offset, p->size, version);
+    if (!err && cfg->secure_version_max && *version > cfg->secure_version_max) {
+        err = OTA_ERR_OTA_SEC_VER_EXHAUSTED;
+    }
+    return err;
+}
+
 /* Anti-rollback: the app's secure_version must not be below the counter. */
 static ota_err_t check_secure_version(const ota_ctx_t *ctx, const ota_partition_t *p)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
-    uint32_t counter;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, p->offset, p->size, &desc);
+    uint32_t version, counter;
+    ota_err_t err = app_secure_version(ctx, p, &version);
     if (!err) {
         err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
     }
-    if (!err && desc.secure_version < counter) {
+    if (!err && version < counter) {
         err = OTA_ERR_OTA_SMALL_SEC_VER;
     }
     return err;
@@ -202,10 +217,19 @@ static ota_err_t boot_target(const ota_ctx_t *ctx, const ota_partition_t **p)
     return ota__session_using(ctx, *p) ? OTA_ERR_OTA_ALREADY_IN_PROGRESS : OTA_OK;
 }
 
+void ota_forget_verified(ota_ctx_t *ctx, const ota_partition_t *p)
+{
+    if (ctx && (!p || ota__overlaps(ctx->verified, p))) {
+        ctx->verified = NULL;
+    }
+}
+
 static ota_err_t set_boot(ota_ctx_t *ctx, const ota_partition_t *p, bool validate)
 {
     ota_err_t err = boot_target(ctx, &p);
-    if (!err && validate) {
+    /* ota_end just verified this image from flash: reading it again would
+     * double the cost of an update for nothing the bootloader won't check. */
+    if (!err && validate && ctx->verified != p) {
         err = ota__accept_image(ctx, p, OTA_IMAGE_APP, NULL, NULL);
     }
     if (!err && ctx->cfg.anti_rollback && OTA_PART_IS_OTA_SLOT(p)) {
@@ -320,19 +344,14 @@ ota_err_t ota_get_state_partition(const ota_ctx_t *ctx, const ota_partition_t *p
     return ota_otadata_state_of(ctx->cfg.flash, ctx->cfg.table, q, state);
 }
 
-/* Raise the anti-rollback counter to the running app's secure_version. */
-static ota_err_t raise_to_running(const ota_ctx_t *ctx)
+/* Raise the anti-rollback counter to version (never lower it). */
+static ota_err_t raise_counter(const ota_ctx_t *ctx, uint32_t version)
 {
     const ota_config_t *cfg = &ctx->cfg;
-    ota_app_desc_t desc;
     uint32_t counter;
-    ota_err_t err = ota_image_read_app_desc(cfg->flash, cfg->running->offset, cfg->running->size,
-                                            &desc);
-    if (!err) {
-        err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
-    }
-    if (!err && desc.secure_version > counter) {
-        err = cfg->raise_secure_version(cfg->secure_version_ctx, desc.secure_version);
+    ota_err_t err = cfg->read_secure_version(cfg->secure_version_ctx, &counter);
+    if (!err && version > counter) {
+        err = cfg->raise_secure_version(cfg->secure_version_ctx, version);
     }
     return err;
 }
@@ -342,11 +361,17 @@ ota_err_t ota_mark_app_valid(ota_ctx_t *ctx)
     if (!ctx) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (ctx->cfg.anti_rollback && !ctx->cfg.running) {
-        return OTA_ERR_INVALID_STATE; /* checked first: nothing is written */
+    uint32_t version = 0;
+    if (ctx->cfg.anti_rollback) {
+        /* Everything that can refuse the counter's raise is checked before otadata changes. */
+        ota_err_t err = ctx->cfg.running ? app_secure_version(ctx, ctx->cfg.running, &version)
+                                         : OTA_ERR_INVALID_STATE;
+        if (err) {
+            return err;
+        }
     }
     ota_err_t err = ota_otadata_mark_valid(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.otadata_writes);
-    return !err && ctx->cfg.anti_rollback ? raise_to_running(ctx) : err;
+    return !err && ctx->cfg.anti_rollback ? raise_counter(ctx, version) : err;
 }
 
 ota_err_t ota_mark_app_invalid(ota_ctx_t *ctx)
@@ -395,6 +420,7 @@ ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx)
     if (!ctx->cfg.running) {
         return OTA_ERR_INVALID_STATE;
     }
+    ota_forget_verified(ctx, NULL);
     return ota_otadata_erase_last_boot_app(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running,
                                            ctx->cfg.otadata_writes);
 }

@@ -69,18 +69,28 @@ ota_session_t *ota_session_find(ota_ctx_t *ctx, uint32_t handle)
 
 /* ---- Flash helpers ------------------------------------------------------------ */
 
+/* ceil(v / unit) * unit modulo 2^32, in 32-bit arithmetic: a 64-bit division
+ * would pull a 0.7 KiB libgcc routine into 32-bit MCU builds. */
 static uint32_t align_up(uint32_t v, uint32_t unit)
 {
-    return (uint32_t)(((uint64_t)v + unit - 1u) / unit * unit);
+    uint32_t rem = v % unit;
+    return rem ? v - rem + unit : v;
 }
+
+/* Bytes read first when checking for erased flash: a sector holding data
+ * nearly always shows it there, so only a sector that starts erased is read
+ * in full (on a real part a 4 KiB read costs ~100x a 32-byte one). */
+#define ERASED_PROBE_LEN 32u
 
 /* Does flash [addr, addr + len) read as erased? */
 static ota_err_t reads_erased(const ota_ctx_t *ctx, uint32_t addr, uint32_t len, bool *erased)
 {
     const ota_config_t *cfg = &ctx->cfg;
+    uint32_t chunk = ERASED_PROBE_LEN; /* <= OTA_SCRATCH_MIN */
     *erased = true;
     while (len && *erased) {
-        uint32_t n = len < cfg->scratch_len ? len : (uint32_t)cfg->scratch_len;
+        uint32_t n = len < chunk ? len : chunk;
+        chunk = (uint32_t)cfg->scratch_len;
         ota_err_t err = ota_flash_read(cfg->flash, addr, cfg->scratch, n);
         if (err) {
             return err;
@@ -208,6 +218,7 @@ static void open_session(ota_ctx_t *ctx, ota_session_t *s, const ota_partition_t
     }
     s->next = ctx->sessions;
     ctx->sessions = s;
+    ota_forget_verified(ctx, p);
 }
 
 ota_err_t ota_begin(ota_ctx_t *ctx, ota_session_t *s, const ota_partition_t *p,
@@ -432,8 +443,7 @@ static ota_err_t check_table(const ota_session_t *s)
     }
     ota_partition_parse_opts_t opts = {.flash_size = cfg->flash->size, .md5 = cfg->md5,
                                        .check_overlap = true};
-    ota_partition_table_t table; /* ~3.4 KiB, only on this path */
-    return ota_partition_table_parse(cfg->scratch, OTA_PART_TABLE_MAX_LEN, &opts, &table);
+    return ota_partition_table_verify(cfg->scratch, OTA_PART_TABLE_MAX_LEN, &opts, NULL);
 }
 
 static ota_err_t check_result(const ota_session_t *s)
@@ -487,6 +497,9 @@ ota_err_t ota_end(ota_session_t *s)
     }
     if (!err && s->copy_to_final && s->final != s->part) {
         err = copy_to_final(s);
+    }
+    if (!err && s->final == s->part && s->part->type == OTA_PART_TYPE_APP) {
+        s->ctx->verified = s->part;
     }
     unlink_session(s);
     return err;

@@ -122,16 +122,24 @@ ota_err_t ota_otadata_next_seq(uint32_t active_seq, unsigned slot, unsigned app_
     if (!seq || app_count == 0 || slot >= app_count) {
         return OTA_ERR_INVALID_ARG;
     }
-    /* 64-bit so the search cannot wrap; ESP-IDF's 32-bit loop can spin forever here. */
-    uint64_t base = (slot + 1u) % app_count;
-    uint64_t next = base;
-    if (active_seq > base) {
-        next = base + (active_seq - base + app_count - 1u) / app_count * app_count;
+    uint32_t base = (slot + 1u) % app_count;
+    if (base == 0 && ota_otadata_slot(0, app_count) != slot) {
+        base = app_count; /* seq 0 wraps to another slot unless app_count is a power of two */
     }
-    if (next >= OTA_OTADATA_SEQ_ERASED) {
+    if (active_seq <= base) {
+        *seq = base;
+        return OTA_OK;
+    }
+    /* base + steps * app_count, steps = ceil(gap / app_count), checked against
+     * 0xFFFFFFFE before it is formed, so nothing wraps (ESP-IDF's loop can spin
+     * forever here). 32-bit only: a 64-bit division costs a 0.7 KiB libgcc
+     * routine on 32-bit MCUs. */
+    uint32_t gap = active_seq - base;
+    uint32_t steps = gap / app_count + (gap % app_count != 0);
+    if (steps > (OTA_OTADATA_SEQ_ERASED - 1u - base) / app_count) {
         return OTA_ERR_BOOT_SEQ_OVERFLOW;
     }
-    *seq = (uint32_t)next;
+    *seq = base + steps * app_count;
     return OTA_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "ota/partition.h"
 
 #include "bytes_le.h"
+#include "label.h"
 
 #define ENTRY OTA_PART_ENTRY_SIZE
 #define OFF_TYPE 2u
@@ -69,12 +70,22 @@ static ota_err_t check_md5_entry(const ota_hash_t *md5, const uint8_t *buf, size
 
 static int is_end_marker(const uint8_t *slot)
 {
-    return slot[0] == 0xFF && slot[1] == 0xFF && slot[2] == 0xFF && slot[3] == 0xFF;
+    return le32_get(slot) == 0xFFFFFFFFu;
 }
+
+/*
+ * What the walk found. Partitions may only precede the MD5 entry, so they are
+ * exactly the first `count` slots of the buffer: the checks below read them
+ * there, and nothing has to be decoded to validate a table.
+ */
+typedef struct table_shape {
+    size_t count;
+    bool has_md5;
+} table_shape_t;
 
 /* One slot of the walk; sets *done at the end marker. */
 static ota_err_t walk_slot(const uint8_t *buf, size_t pos, const ota_hash_t *md5,
-                           ota_partition_table_t *out, int *done)
+                           table_shape_t *shape, int *done)
 {
     const uint8_t *slot = buf + pos;
     if (is_end_marker(slot)) {
@@ -83,31 +94,31 @@ static ota_err_t walk_slot(const uint8_t *buf, size_t pos, const ota_hash_t *md5
     }
     switch (le16_get(slot)) {
     case OTA_PART_MD5_MAGIC:
-        if (out->has_md5) {
+        if (shape->has_md5) {
             return OTA_ERR_PART_DUP_MD5;
         }
-        out->has_md5 = true;
+        shape->has_md5 = true;
         return check_md5_entry(md5, buf, pos);
     case OTA_PART_MAGIC:
-        if (out->has_md5) {
+        if (shape->has_md5) {
             return OTA_ERR_PART_AFTER_MD5;
         }
-        if (out->count == OTA_PART_MAX_ENTRIES) {
+        if (shape->count == OTA_PART_MAX_ENTRIES) {
             return OTA_ERR_PART_NO_END; /* this is the last slot: no room left for the end marker */
         }
-        decode_entry(slot, &out->entries[out->count++]);
+        shape->count++;
         return OTA_OK;
     default:
         return OTA_ERR_PART_MAGIC;
     }
 }
 
-static ota_err_t walk(const uint8_t *buf, size_t len, const ota_hash_t *md5, ota_partition_table_t *out)
+static ota_err_t walk(const uint8_t *buf, size_t len, const ota_hash_t *md5, table_shape_t *shape)
 {
     size_t window = len < OTA_PART_TABLE_MAX_LEN ? len : OTA_PART_TABLE_MAX_LEN;
     int done = 0;
     for (size_t pos = 0; pos + ENTRY <= window; pos += ENTRY) {
-        ota_err_t err = walk_slot(buf, pos, md5, out, &done);
+        ota_err_t err = walk_slot(buf, pos, md5, shape, &done);
         if (err || done) {
             return err;
         }
@@ -115,33 +126,35 @@ static ota_err_t walk(const uint8_t *buf, size_t len, const ota_hash_t *md5, ota
     return window % ENTRY ? OTA_ERR_PART_LENGTH : OTA_ERR_PART_NO_END;
 }
 
-static ota_err_t check_in_flash(const ota_partition_table_t *t, uint32_t flash_size)
+static ota_err_t check_in_flash(const uint8_t *buf, size_t count, uint32_t flash_size)
 {
-    for (size_t i = 0; i < t->count; i++) {
-        const ota_partition_t *p = &t->entries[i];
-        if (p->offset > flash_size || p->size > flash_size - p->offset) {
+    for (const uint8_t *slot = buf; slot < buf + count * ENTRY; slot += ENTRY) {
+        uint32_t offset = le32_get(slot + OFF_OFFSET);
+        if (offset > flash_size || le32_get(slot + OFF_SIZE) > flash_size - offset) {
             return OTA_ERR_PART_OUT_OF_FLASH;
         }
     }
     return OTA_OK;
 }
 
-static bool overlap(const ota_partition_t *a, const ota_partition_t *b)
+/* The one that starts first reaches the other's start: 32-bit, nothing can wrap. */
+static bool overlap(const uint8_t *a, const uint8_t *b)
 {
-    if (a->size == 0 || b->size == 0) {
+    uint32_t a_off = le32_get(a + OFF_OFFSET), a_size = le32_get(a + OFF_SIZE);
+    uint32_t b_off = le32_get(b + OFF_OFFSET), b_size = le32_get(b + OFF_SIZE);
+    if (a_size == 0 || b_size == 0) {
         return false;
     }
-    uint64_t a_end = (uint64_t)a->offset + a->size;
-    uint64_t b_end = (uint64_t)b->offset + b->size;
-    return a->offset < b_end && b->offset < a_end;
+    return a_off >= b_off ? a_off - b_off < b_size : b_off - a_off < a_size;
 }
 
 /* Pairwise, because tables need not be sorted; at most 95 * 94 / 2 pairs. */
-static ota_err_t check_no_overlap(const ota_partition_table_t *t)
+static ota_err_t check_no_overlap(const uint8_t *buf, size_t count)
 {
-    for (size_t i = 0; i < t->count; i++) {
-        for (size_t j = i + 1; j < t->count; j++) {
-            if (overlap(&t->entries[i], &t->entries[j])) {
+    const uint8_t *end = buf + count * ENTRY;
+    for (const uint8_t *a = buf; a < end; a += ENTRY) {
+        for (const uint8_t *b = a + ENTRY; b < end; b += ENTRY) {
+            if (overlap(a, b)) {
                 return OTA_ERR_PART_OVERLAP;
             }
         }
@@ -149,24 +162,37 @@ static ota_err_t check_no_overlap(const ota_partition_table_t *t)
     return OTA_OK;
 }
 
-static ota_err_t parse_checked(const uint8_t *buf, size_t len, const ota_partition_parse_opts_t *opts,
-                               ota_partition_table_t *out)
+static ota_err_t check_table(const uint8_t *buf, size_t len, const ota_partition_parse_opts_t *opts,
+                             table_shape_t *shape)
 {
+    static const ota_partition_parse_opts_t no_checks = {0};
+    opts = opts ? opts : &no_checks;
     if (!buf && len) {
         return OTA_ERR_INVALID_ARG;
     }
     if (opts->md5 && opts->md5->digest_len != OTA_MD5_LEN) {
         return OTA_ERR_INVALID_ARG;
     }
-    ota_err_t err = walk(buf, len, opts->md5, out);
-    if (!err && opts->require_md5 && !out->has_md5) {
+    ota_err_t err = walk(buf, len, opts->md5, shape);
+    if (!err && opts->require_md5 && !shape->has_md5) {
         err = OTA_ERR_PART_MD5_MISSING;
     }
     if (!err && opts->flash_size) {
-        err = check_in_flash(out, opts->flash_size);
+        err = check_in_flash(buf, shape->count, opts->flash_size);
     }
     if (!err && opts->check_overlap) {
-        err = check_no_overlap(out);
+        err = check_no_overlap(buf, shape->count);
+    }
+    return err;
+}
+
+ota_err_t ota_partition_table_verify(const uint8_t *buf, size_t len,
+                                     const ota_partition_parse_opts_t *opts, size_t *count)
+{
+    table_shape_t shape = {0};
+    ota_err_t err = check_table(buf, len, opts, &shape);
+    if (count) {
+        *count = err ? 0 : shape.count;
     }
     return err;
 }
@@ -175,16 +201,18 @@ ota_err_t ota_partition_table_parse(const uint8_t *buf, size_t len,
                                     const ota_partition_parse_opts_t *opts,
                                     ota_partition_table_t *out)
 {
-    static const ota_partition_parse_opts_t no_checks = {0};
     if (!out) {
         return OTA_ERR_INVALID_ARG;
     }
-    out->count = 0;
-    out->has_md5 = false;
-    ota_err_t err = parse_checked(buf, len, opts ? opts : &no_checks, out);
+    table_shape_t shape = {0};
+    ota_err_t err = check_table(buf, len, opts, &shape);
     if (err) {
-        out->count = 0;
-        out->has_md5 = false;
+        shape = (table_shape_t){0};
+    }
+    out->count = shape.count;
+    out->has_md5 = shape.has_md5;
+    for (size_t i = 0; i < shape.count; i++) {
+        decode_entry(buf + i * ENTRY, &out->entries[i]);
     }
     return err;
 }
@@ -243,7 +271,7 @@ static bool matches(const ota_partition_t *p, uint8_t type, uint8_t subtype, con
 {
     return (type == OTA_PART_TYPE_ANY || p->type == type) &&
            (subtype == OTA_PART_SUBTYPE_ANY || p->subtype == subtype) &&
-           (!label || strcmp(p->label, label) == 0);
+           (!label || label_equal(p->label, label));
 }
 
 const ota_partition_t *ota_partition_next(const ota_partition_table_t *table,

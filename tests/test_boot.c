@@ -17,6 +17,7 @@ typedef struct fixture {
     ota_boot_config_t cfg;
     uint32_t raised[4];
     size_t raise_count;
+    ota_err_t raise_result; /* what the counter answers */
 } fixture_t;
 
 static ota_err_t record_raise(void *ctx, uint32_t version)
@@ -24,7 +25,7 @@ static ota_err_t record_raise(void *ctx, uint32_t version)
     fixture_t *f = (fixture_t *)((char *)ctx - offsetof(fixture_t, dev));
     assert_true(f->raise_count < 4);
     f->raised[f->raise_count++] = version;
-    return OTA_OK;
+    return f->raise_result;
 }
 
 static void open_fixture(fixture_t *f, const tu_otadev_opts_t *opts, bool rollback)
@@ -237,6 +238,33 @@ static void test_anti_rollback_initial_otadata(void **state)
     tu_otadev_free(&f.dev);
 }
 
+static void test_anti_rollback_refused_raise_is_reported(void **state)
+{
+    (void)state;
+    tu_otadev_opts_t opts = {.app_count = 2};
+    fixture_t f;
+    open_fixture(&f, &opts, true);
+    f.cfg.anti_rollback = true;
+    f.cfg.secure_version = 2;
+    f.raise_result = OTA_ERR_OTA_SEC_VER_EXHAUSTED; /* the eFuse field is full */
+    put_entry(&f, 0, 1, OTA_IMG_VALID);
+    tu_otadev_set_version(&f.dev, "ota_0", 40);
+    ota_boot_result_t res;
+    /* As in ESP-IDF the image still boots; the counter stays where it was. */
+    assert_int_equal(run_boot(&f, &res), OTA_OK);
+    assert_string_equal(res.partition->label, "ota_0");
+    assert_int_equal(f.raise_count, 1);
+    assert_int_equal(f.raised[0], 40);
+    assert_int_equal(res.secure_version, 2);
+    assert_int_equal(res.raise_err, OTA_ERR_OTA_SEC_VER_EXHAUSTED);
+
+    f.raise_result = OTA_OK;
+    assert_int_equal(run_boot(&f, &res), OTA_OK);
+    assert_int_equal(res.secure_version, 40);
+    assert_int_equal(res.raise_err, OTA_OK);
+    tu_otadev_free(&f.dev);
+}
+
 static void test_write_failure_does_not_stop_the_boot(void **state)
 {
     (void)state;
@@ -298,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_factory_reset_keeping_otadata),
         cmocka_unit_test(test_anti_rollback_skips_old_versions),
         cmocka_unit_test(test_anti_rollback_new_entry_not_burned),
+        cmocka_unit_test(test_anti_rollback_refused_raise_is_reported),
         cmocka_unit_test(test_anti_rollback_initial_otadata),
         cmocka_unit_test(test_write_failure_does_not_stop_the_boot),
         cmocka_unit_test(test_argument_errors),

@@ -442,6 +442,11 @@ static ota_err_t read_desc(const uint8_t *data, size_t len, uint32_t part_size, 
     imgfile_t f;
     assert_int_equal(imgfile_open(&f, data, len), OTA_OK);
     ota_err_t err = ota_image_read_app_desc(&f.sim.flash, IMGFILE_PART_OFFSET, part_size, desc);
+    /* The secure_version alone: same checks, same answer. */
+    uint32_t version = 1234;
+    assert_int_equal(ota_image_read_secure_version(&f.sim.flash, IMGFILE_PART_OFFSET, part_size, &version),
+                     err);
+    assert_int_equal(version, desc->secure_version);
     imgfile_close(&f);
     return err;
 }
@@ -482,6 +487,9 @@ static void test_app_desc_read(void **state)
     /* Too small a partition cannot hold one. */
     assert_int_equal(read_desc(img.data, img.len, 0x11F, &d), OTA_ERR_IMG_NO_DESC);
     assert_zero_desc(&d);
+    uint32_t version = 1;
+    assert_int_equal(ota_image_read_secure_version(NULL, 0, 0x1000, &version), OTA_ERR_INVALID_ARG);
+    assert_int_equal(version, 0);
     free(img.data);
 }
 

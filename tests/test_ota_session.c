@@ -547,6 +547,33 @@ static void test_image_policy_hook(void **state)
     close_dev(f);
 }
 
+/* set_boot after ota_end trusts the verification ota_end just did; anything
+ * that may have changed the slot since makes it read the image again. */
+static void test_set_boot_trusts_last_end(void **state)
+{
+    (void)state;
+    fixture_t *f = open_dev(1, "factory", false);
+    full_update(f, "ota_0", OTA_ERASE_SEQUENTIAL, 4096);
+    assert_ptr_equal(f->ctx.verified, part(f, "ota_0"));
+    ota_simflash_reset_stats(&f->dev.sim);
+    assert_int_equal(ota_set_boot_partition(&f->ctx, part(f, "ota_0")), OTA_OK);
+    assert_true(f->dev.sim.stats.bytes_read < f->img.len / 4); /* otadata, not the image */
+
+    /* A raw change reported with ota_forget_verified: the image is read again. */
+    f->dev.sim.mem[part(f, "ota_0")->offset + 0x400] ^= 0x01;
+    ota_forget_verified(&f->ctx, part(f, "ota_0"));
+    assert_null(f->ctx.verified);
+    assert_int_not_equal(ota_set_boot_partition(&f->ctx, part(f, "ota_0")), OTA_OK);
+
+    /* A new session on the slot forgets too, even if it is aborted. */
+    full_update(f, "ota_1", OTA_ERASE_SEQUENTIAL, 4096);
+    ota_session_t s;
+    assert_int_equal(ota_begin(&f->ctx, &s, part(f, "ota_1"), OTA_ERASE_SEQUENTIAL, 0), OTA_OK);
+    assert_null(f->ctx.verified);
+    assert_int_equal(ota_abort(&s), OTA_OK);
+    close_dev(f);
+}
+
 static ota_err_t counter_read(void *arg, uint32_t *v)
 {
     *v = *(uint32_t *)arg;
@@ -646,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_write_with_offset_any_order),
         cmocka_unit_test(test_pending_verify_blocks_updates),
         cmocka_unit_test(test_image_policy_hook),
+        cmocka_unit_test(test_set_boot_trusts_last_end),
         cmocka_unit_test(test_anti_rollback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,14 @@ static void test_next_seq_examples_and_extremes(void **state)
     assert_int_equal(seq, 5);
     assert_int_equal(ota_otadata_next_seq(0, 1, 2, &seq), OTA_OK); /* base (1+1)%2 = 0 */
     assert_int_equal(seq, 0);
+    /* Found by fuzz_boot: 0 designates slot (2^32 - 1) % 3 = 0, not 2, so ota_2 of 3 gets 3. */
+    assert_int_equal(ota_otadata_next_seq(0, 2, 3, &seq), OTA_OK);
+    assert_int_equal(seq, 3);
+    assert_int_equal(ota_otadata_slot(seq, 3), 2);
+    assert_int_equal(ota_otadata_next_seq(0, 8, 9, &seq), OTA_OK);
+    assert_int_equal(seq, 9);
+    assert_int_equal(ota_otadata_next_seq(0, 3, 4, &seq), OTA_OK); /* power of two: 0 is right */
+    assert_int_equal(seq, 0);
     /* Largest usable results. */
     assert_int_equal(ota_otadata_next_seq(0xFFFFFFFD, 1, 2, &seq), OTA_OK);
     assert_int_equal(seq, 0xFFFFFFFE);

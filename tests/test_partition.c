@@ -73,15 +73,27 @@ static uint8_t *blank(void)
     return buf;
 }
 
+/* Parse, and check that ota_partition_table_verify() agrees: same error, same count. */
+static ota_err_t parse_and_verify(const uint8_t *buf, size_t len,
+                                  const ota_partition_parse_opts_t *opts, ota_partition_table_t *t)
+{
+    ota_err_t err = ota_partition_table_parse(buf, len, opts, t);
+    size_t count = 1234;
+    assert_int_equal(ota_partition_table_verify(buf, len, opts, &count), err);
+    assert_int_equal(count, t->count);
+    assert_int_equal(ota_partition_table_verify(buf, len, opts, NULL), err);
+    return err;
+}
+
 static ota_err_t parse_plain(const uint8_t *buf, size_t len, ota_partition_table_t *t)
 {
-    return ota_partition_table_parse(buf, len, NULL, t);
+    return parse_and_verify(buf, len, NULL, t);
 }
 
 static ota_err_t parse_md5(const uint8_t *buf, size_t len, ota_partition_table_t *t)
 {
     const ota_partition_parse_opts_t opts = {.md5 = md5_port()};
-    return ota_partition_table_parse(buf, len, &opts, t);
+    return parse_and_verify(buf, len, &opts, t);
 }
 
 static void assert_part(const ota_partition_t *p, uint8_t type, uint8_t subtype, uint32_t offset,
@@ -387,11 +399,11 @@ static void test_md5_required(void **state)
     uint8_t *buf = blank();
     raw_data(buf, 0, 0x9000, 0x1000, "a");
     const ota_partition_parse_opts_t need = {.md5 = md5_port(), .require_md5 = true};
-    assert_int_equal(ota_partition_table_parse(buf, TABLE_LEN, &need, &t), OTA_ERR_PART_MD5_MISSING);
+    assert_int_equal(parse_and_verify(buf, TABLE_LEN, &need, &t), OTA_ERR_PART_MD5_MISSING);
     assert_int_equal(parse_md5(buf, TABLE_LEN, &t), OTA_OK);
     assert_false(t.has_md5);
     raw_md5(buf, 1);
-    assert_int_equal(ota_partition_table_parse(buf, TABLE_LEN, &need, &t), OTA_OK);
+    assert_int_equal(parse_and_verify(buf, TABLE_LEN, &need, &t), OTA_OK);
 }
 
 static void test_md5_position(void **state)
@@ -516,7 +528,7 @@ static ota_err_t parse_two(uint32_t off_a, uint32_t size_a, uint32_t off_b, uint
     uint8_t *buf = blank();
     raw_data(buf, 0, off_a, size_a, "a");
     raw_data(buf, 1, off_b, size_b, "b");
-    return ota_partition_table_parse(buf, TABLE_LEN, opts, &t);
+    return parse_and_verify(buf, TABLE_LEN, opts, &t);
 }
 
 static void test_out_of_flash(void **state)
@@ -544,7 +556,7 @@ static void test_overlap(void **state)
     assert_int_equal(parse_two(0x9000, 0x2000, 0x9000, 0x2000, &ov), OTA_ERR_PART_OVERLAP); /* same */
     assert_int_equal(parse_two(0x9000, 0x2000, 0xA000, 0, &ov), OTA_OK); /* zero size */
     assert_int_equal(parse_two(0x9000, 0x2000, 0xA000, 0x1000, NULL), OTA_OK); /* not asked */
-    /* Ends computed in 64 bits: a huge partition still overlaps a later one. */
+    /* An end past 4 GiB: a huge partition still overlaps a later one. */
     assert_int_equal(parse_two(0x9000, 0xFFFFF000u, 0x20000, 0x1000, &ov), OTA_ERR_PART_OVERLAP);
 }
 
@@ -614,6 +626,8 @@ static void test_parse_bad_args(void **state)
     assert_int_equal(ota_partition_table_parse(buf, TABLE_LEN, NULL, NULL), OTA_ERR_INVALID_ARG);
     assert_int_equal(ota_partition_table_parse(NULL, TABLE_LEN, NULL, &t), OTA_ERR_INVALID_ARG);
     assert_int_equal(ota_partition_table_parse(buf, TABLE_LEN, &bad, &t), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_partition_table_verify(NULL, TABLE_LEN, NULL, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_partition_table_verify(buf, TABLE_LEN, &bad, NULL), OTA_ERR_INVALID_ARG);
     assert_int_equal(ota_partition_table_serialize(&t, &wrong, buf, TABLE_LEN), OTA_ERR_INVALID_ARG);
 }
 

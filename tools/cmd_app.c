@@ -10,14 +10,16 @@
 #include "devcli.h"
 
 static const char k_usage[] =
-    "usage: ota app (mark-valid | mark-invalid | state) --flash FLASH [--rollback]\n"
-    "               [--anti-rollback] [--esp-idf-writes]\n"
+    "usage: ota app (mark-valid | mark-invalid | state) --flash FLASH [--rollback] [--anti-rollback]\n"
+    "               [--require-signed --pubkey PUB.pem ...] [--esp-idf-writes]\n"
     "\n"
     "mark-valid    confirm the running app (with --anti-rollback the counter is\n"
-    "              raised to its secure_version)\n"
+    "              raised to its secure_version; exit 1 when its eFuse bits cannot\n"
+    "              hold it, and nothing changes)\n"
     "mark-invalid  reject it if there is something to roll back to (the next\n"
     "              `ota boot` starts that); exit 1 when there is not\n"
-    "state         print the running partition and its otadata state\n";
+    "state         print the running partition and its otadata state\n"
+    "\n" DEVCLI_TRUST_USAGE;
 
 static int run(hostdev_t *d, const char *sub)
 {
@@ -34,7 +36,9 @@ static int run(hostdev_t *d, const char *sub)
     }
     if (err) {
         cli_error("app %s: %s", sub, ota_strerror(err));
-        return err == OTA_ERR_OTA_ROLLBACK_FAILED ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+        return err == OTA_ERR_OTA_ROLLBACK_FAILED || err == OTA_ERR_OTA_SEC_VER_EXHAUSTED
+                   ? CLI_EXIT_FAIL
+                   : CLI_EXIT_USAGE;
     }
     return 0;
 }
@@ -50,17 +54,24 @@ int cmd_app(int argc, char **argv)
         return cli_error("app: unknown subcommand '%s' (see `ota app --help`)", sub);
     }
     hostdev_build_t build = {0};
+    devcli_trust_t trust = {0};
+    int rc;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--flash")) {
             if (!(flash = devcli_value(argc, argv, &i))) {
                 return CLI_EXIT_USAGE;
+            }
+        } else if ((rc = devcli_trust_option(argc, argv, &i, &trust)) >= 0) {
+            if (rc) {
+                return rc;
             }
         } else if (!devcli_build_option(argv[i], &build)) {
             return cli_error("app %s: unexpected argument '%s'", sub, argv[i]);
         }
     }
     hostdev_t *d;
-    int rc = devcli_load(flash, &d);
+    rc = devcli_trust_apply(&trust, &build);
+    rc = rc ? rc : devcli_load(flash, &d);
     if (rc) {
         return rc;
     }

@@ -12,14 +12,18 @@
 
 static const char k_usage[] =
     "usage: ota boot --flash FLASH [--rollback] [--anti-rollback] [--factory-reset]\n"
-    "                [--test-app] [--esp-idf-writes] [--json]\n"
+    "                [--test-app] [--require-signed --pubkey PUB.pem ...] [--esp-idf-writes]\n"
+    "                [--json]\n"
     "\n"
     "Run the ESP-IDF bootloader's choice on FLASH and apply its otadata writes;\n"
-    "print the partition that boots, its app descriptor and why it was chosen.\n"
+    "print the partition that boots, its app descriptor, why it was chosen, the\n"
+    "images refused on the way and the anti-rollback counter with its budget.\n"
     "--rollback / --anti-rollback: CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE /\n"
-    "_ANTI_ROLLBACK (the counter lives in FLASH.state). --factory-reset and\n"
-    "--test-app: the GPIOs held at this power-on. --esp-idf-writes: ESP-IDF's\n"
-    "exact otadata writes instead of libota's power-loss safe ones. Exit 0\n"
+    "_ANTI_ROLLBACK (the counter and its eFuse bits live in FLASH.state).\n"
+    DEVCLI_TRUST_USAGE
+    "--factory-reset and --test-app: the GPIOs held at this power-on.\n"
+    "--esp-idf-writes: ESP-IDF's exact otadata writes instead of libota's\n"
+    "power-loss safe ones. Exit 0\n"
     "booted, 1 nothing bootable (FLASH is then left as it was), 2 error.\n";
 
 static const char *reason_code(ota_boot_reason_t r)
@@ -60,6 +64,29 @@ static const char *op_name(ota_boot_op_kind_t kind)
     }
 }
 
+/* "anti_rollback_counter": {value, bits, remaining, raise_error}, "rejected": [...], */
+static void print_json_trust(const hostdev_t *d, const ota_boot_result_t *res)
+{
+    hostdev_counter_t c = hostdev_counter(d);
+    printf("\"anti_rollback_counter\": {\"value\": %" PRIu32 ", \"bits\": %" PRIu32
+           ", \"remaining\": %" PRIu32 ", \"raise_error\": ",
+           c.value, c.bits, c.remaining);
+    if (res->raise_err) {
+        cli_json_str(stdout, ota_err_name(res->raise_err));
+    } else {
+        printf("null");
+    }
+    printf("}, \"rejected\": [");
+    for (size_t i = 0; i < d->rejected_count; i++) {
+        printf("%s{", i ? ", " : "");
+        json_field("partition", d->rejected[i].partition->label, false);
+        json_field("error", ota_err_name(d->rejected[i].err), false);
+        json_field("text", ota_strerror(d->rejected[i].err), true);
+        printf("}");
+    }
+    printf("], ");
+}
+
 static void print_json(const hostdev_t *d, const ota_boot_result_t *res, const ota_app_desc_t *desc)
 {
     const ota_partition_t *p = res->partition;
@@ -69,8 +96,10 @@ static void print_json(const hostdev_t *d, const ota_boot_result_t *res, const o
     json_field("reason", reason_code(res->reason), false);
     json_field("reason_text", ota_boot_reason_text(res->reason), false);
     printf("\"active_entry\": %d, \"fell_back\": %s, \"secure_version\": %" PRIu32 ", \"boots\": %" PRIu32
-           ", \"app\": ",
+           ", ",
            res->active_entry, res->fell_back ? "true" : "false", d->state.secure_version, d->state.boots);
+    print_json_trust(d, res);
+    printf("\"app\": ");
     if (desc) {
         printf("{");
         json_field("project_name", desc->project_name, false);
@@ -115,7 +144,15 @@ static void print_text(const hostdev_t *d, const ota_boot_result_t *res, const o
                    ota_img_state_name(op->entry.state), op->err ? " (write failed)" : "");
         }
     }
-    printf("anti-rollback counter: %" PRIu32 "\n", d->state.secure_version);
+    for (size_t i = 0; i < d->rejected_count; i++) {
+        printf("rejected: %s: %s\n", d->rejected[i].partition->label, ota_strerror(d->rejected[i].err));
+    }
+    hostdev_counter_t c = hostdev_counter(d);
+    printf("anti-rollback counter: %" PRIu32 " of %" PRIu32 " eFuse bits, %" PRIu32 " left\n", c.value,
+           c.bits, c.remaining);
+    if (res->raise_err) {
+        printf("anti-rollback counter: not raised: %s\n", ota_strerror(res->raise_err));
+    }
 }
 
 int cmd_boot(int argc, char **argv)
@@ -124,6 +161,8 @@ int cmd_boot(int argc, char **argv)
     bool json = false;
     hostdev_build_t build = {0};
     hostdev_pins_t pins = {0};
+    devcli_trust_t trust = {0};
+    int rc;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -139,12 +178,17 @@ int cmd_boot(int argc, char **argv)
             pins.factory_reset = true;
         } else if (!strcmp(arg, "--test-app")) {
             pins.test_app = true;
+        } else if ((rc = devcli_trust_option(argc, argv, &i, &trust)) >= 0) {
+            if (rc) {
+                return rc;
+            }
         } else if (!devcli_build_option(arg, &build)) {
             return cli_error("boot: unexpected argument '%s' (see `ota boot --help`)", arg);
         }
     }
     hostdev_t *d;
-    int rc = devcli_load(flash, &d);
+    rc = devcli_trust_apply(&trust, &build);
+    rc = rc ? rc : devcli_load(flash, &d);
     if (rc) {
         return rc;
     }

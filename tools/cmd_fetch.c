@@ -1,5 +1,4 @@
 /* ota fetch: download an image over HTTP(S) into a file with ota_net_fetch (safe resume). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,31 +7,26 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "netopts.h"
 #include "ota/net.h"
 
 #define APP_DESC_MAGIC 0xABCD5432u
 #define APP_DESC_OFFSET 0x20u
 #define PROGRESS_EVERY_MS 250u
 
-static const char k_usage[] =
+static const char k_usage_head[] =
     "usage: ota fetch URL -o FILE [options]\n"
     "Download an app image into FILE; refuses anything whose first byte is not 0xE9.\n"
-    "  --ca CA.pem            trust this CA for https (default: the system store)\n"
-    "  --pin sha256//BASE64   also require this server public key\n"
     "  --resume-state FILE    progress record: a rerun after an interruption resumes\n"
     "  --max-size N           refuse images larger than N bytes (K/M suffixes)\n"
-    "  --timeout-ms N         connect timeout and longest silence (default 10000/30000)\n"
-    "  --min-rate N           fail below N bytes/s over --timeout-ms (default 100, 0: off)\n"
-    "  --retries N            consecutive failures retried (default 3)\n"
-    "  --backoff-ms N         first retry delay, doubled each time (default 250)\n"
-    "  --allow-http           accept plain http://\n"
-    "  --progress             report progress on stderr\n"
+    "  --progress             report progress on stderr\n";
+static const char k_usage_tail[] =
     "Prints `fetch: total=... transferred=... attempts=...` on stdout, also on failure.\n";
 
 struct fetch_args {
     const char *url, *out, *state;
-    uint32_t max_size, timeout_ms, min_rate, retries, backoff_ms;
-    bool have_max_size, have_timeout, have_min_rate, have_retries, have_backoff, progress;
+    uint32_t max_size;
+    bool have_max_size, progress;
     ota_net_config_t cfg;
 };
 
@@ -43,42 +37,18 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* The number options: name, where the value goes, where "given" is noted. */
-static bool number_option(struct fetch_args *a, const char *name, uint32_t **val, bool **given)
-{
-    static const char *const names[] = {"--max-size", "--timeout-ms", "--min-rate", "--retries",
-                                        "--backoff-ms"};
-    uint32_t *vals[] = {&a->max_size, &a->timeout_ms, &a->min_rate, &a->retries, &a->backoff_ms};
-    bool *flags[] = {&a->have_max_size, &a->have_timeout, &a->have_min_rate, &a->have_retries,
-                     &a->have_backoff};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!strcmp(name, names[i])) {
-            *val = vals[i];
-            *given = flags[i];
-            return true;
-        }
-    }
-    return false;
-}
-
-/* An option with a value; returns 0 or the CLI exit code. */
+/* An option of fetch's own with a value; returns 0 or the CLI exit code. */
 static int value_option(struct fetch_args *a, const char *name, const char *value)
 {
-    uint32_t *num;
-    bool *given;
     if (!strcmp(name, "-o")) {
         a->out = value;
-    } else if (!strcmp(name, "--ca")) {
-        a->cfg.ca_file = value;
-    } else if (!strcmp(name, "--pin")) {
-        a->cfg.pinned_key = value;
     } else if (!strcmp(name, "--resume-state")) {
         a->state = value;
-    } else if (number_option(a, name, &num, &given)) {
-        if (!cli_parse_u32(value, num)) {
+    } else if (!strcmp(name, "--max-size")) {
+        if (!cli_parse_u32(value, &a->max_size)) {
             return cli_error("%s: '%s' is not a number", name, value);
         }
-        *given = true;
+        a->have_max_size = true;
     } else {
         return cli_error("fetch: unknown option '%s' (try `ota fetch --help`)", name);
     }
@@ -90,11 +60,14 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            fputs(k_usage, stdout);
+        int net = netopts_parse(&a->cfg, argc, argv, &i);
+        if (net) {
+            if (net < 0) {
+                return CLI_EXIT_USAGE;
+            }
+        } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            printf("%s%s%s", k_usage_head, netopts_usage, k_usage_tail);
             return -1;
-        } else if (!strcmp(arg, "--allow-http")) {
-            a->cfg.allow_http = true;
         } else if (!strcmp(arg, "--progress")) {
             a->progress = true;
         } else if (arg[0] == '-') {
@@ -114,27 +87,7 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
     if (!a->url || !a->out) {
         return cli_error("fetch: need a URL and -o FILE (try `ota fetch --help`)");
     }
-    if (a->cfg.ca_file && access(a->cfg.ca_file, R_OK) != 0) {
-        return cli_error("cannot read CA file '%s': %s", a->cfg.ca_file, strerror(errno));
-    }
     return 0;
-}
-
-static void apply_options(struct fetch_args *a)
-{
-    a->cfg.url = a->url;
-    if (a->have_timeout) {
-        a->cfg.connect_timeout_ms = a->cfg.stall_timeout_ms = a->timeout_ms;
-    }
-    if (a->have_min_rate) {
-        a->cfg.min_rate_bps = a->min_rate;
-    }
-    if (a->have_retries) {
-        a->cfg.retries = a->retries;
-    }
-    if (a->have_backoff) {
-        a->cfg.backoff_ms = a->backoff_ms;
-    }
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -203,7 +156,7 @@ int cmd_fetch(int argc, char **argv)
     if (rc) {
         return rc < 0 ? 0 : rc;
     }
-    apply_options(&a);
+    a.cfg.url = a.url;
 
     struct progress_state ps = {0};
     ota_net_file_sink_t sink;
@@ -217,7 +170,11 @@ int cmd_fetch(int argc, char **argv)
 
     ota_net_result_t res;
     ota_err_t err = ota_net_fetch(&a.cfg, &sink.sink, &res);
+    bool opened = sink.fd >= 0; /* the sink created or cut the output */
     ota_net_file_sink_close(&sink);
+    if (err && opened && !a.state) {
+        unlink(a.out); /* a partial image is of no use without a resume state to continue it */
+    }
     print_summary(&res);
     if (err) {
         return cli_error("fetch %s: %s [%s]%s%s", a.url, ota_strerror(err), ota_err_name(err),

@@ -12,12 +12,14 @@
 
 static const char k_usage[] =
     "usage: ota flash create -o FLASH --size SIZE --table TABLE [--table-offset N]\n"
-    "                        [--chip CHIP] [--write LABEL=FILE ...]\n"
+    "                        [--chip CHIP] [--secure-version-bits N] [--write LABEL=FILE ...]\n"
     "\n"
     "Make FLASH (SIZE bytes of 0xFF, e.g. 4MB) with the partition table TABLE\n"
     "(gen_esp32part CSV, or a binary table) at the table offset (default 0x8000),\n"
     "blank otadata, and FILE written at the start of partition LABEL. --chip\n"
     "makes the simulated device check images for that chip (default: any chip).\n"
+    "--secure-version-bits: the anti-rollback counter's eFuse field, 1..32 (default:\n"
+    "the chip's largest, 32 on ESP32, 4 on C2, 9 on C5, else 16).\n"
     "Also writes FLASH.state (a device that never booted). Outputs are atomic.\n";
 
 #define MAX_WRITES 32
@@ -25,6 +27,7 @@ static const char k_usage[] =
 struct flash_args {
     const char *out, *table, *chip;
     uint32_t size, table_offset;
+    uint32_t counter_bits; /* 0 = the chip's default */
     const char *writes[MAX_WRITES];
     int write_count;
 };
@@ -49,7 +52,8 @@ static int parse_args(struct flash_args *a, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v = NULL;
         if (!strcmp(arg, "-o") || !strcmp(arg, "--table") || !strcmp(arg, "--size") ||
-            !strcmp(arg, "--table-offset") || !strcmp(arg, "--chip") || !strcmp(arg, "--write")) {
+            !strcmp(arg, "--table-offset") || !strcmp(arg, "--chip") || !strcmp(arg, "--write") ||
+            !strcmp(arg, "--secure-version-bits")) {
             if (!(v = devcli_value(argc, argv, &i))) {
                 return CLI_EXIT_USAGE;
             }
@@ -66,6 +70,9 @@ static int parse_args(struct flash_args *a, int argc, char **argv)
             return cli_error("--size: invalid size '%s'", v);
         } else if (!strcmp(arg, "--table-offset") && !cli_parse_u32(v, &a->table_offset)) {
             return cli_error("--table-offset: invalid offset '%s'", v);
+        } else if (!strcmp(arg, "--secure-version-bits") &&
+                   (!cli_parse_u32(v, &a->counter_bits) || !a->counter_bits)) {
+            return cli_error("--secure-version-bits: invalid number '%s'", v);
         } else if (!strcmp(arg, "--write")) {
             if (a->write_count == MAX_WRITES) {
                 return cli_error("--write: at most %d files", MAX_WRITES);
@@ -108,7 +115,8 @@ static int table_binary(const struct flash_args *a, uint8_t *bin, size_t *len)
     ota_err_t err = partcsv_parse(data, n, &opts, &table, &perr);
     free(data);
     if (err) {
-        return cli_error("'%s': %s", a->table, perr.message);
+        /* one line: gen_esp32part's text without its second line (a build hint) */
+        return cli_error("'%s': %.*s", a->table, (int)strcspn(perr.message, "\n"), perr.message);
     }
     mbedtls_md5_context md5_ctx;
     ota_hash_t md5;
@@ -148,6 +156,9 @@ static int create(const struct flash_args *a)
         return rc ? rc : cli_error("out of memory");
     }
     ota_err_t err = hostdev_create(d, a->size, a->table_offset, bin, len, a->chip);
+    if (!err && a->counter_bits) {
+        err = hostdev_set_counter_bits(d, a->counter_bits);
+    }
     rc = err ? devcli_error(d, a->out, err) : 0;
     for (int i = 0; i < a->write_count && !rc; i++) {
         rc = write_file(d, a->writes[i]);

@@ -13,11 +13,13 @@
 
 static const char k_usage[] =
     "usage: ota update --flash FLASH [--rollback] [--anti-rollback] [--esp-idf-writes]\n"
-    "                  IMAGE_FILE\n"
+    "                  [--require-signed --pubkey PUB.pem ...] IMAGE_FILE\n"
     "\n"
     "As the running app (from FLASH.state; run `ota boot` first): write IMAGE_FILE\n"
     "to the next OTA slot with sequential erase, verify it, set it as the boot\n"
     "partition (state NEW with --rollback). The next `ota boot` starts it.\n"
+    "With --anti-rollback a secure_version below the counter, or beyond its eFuse\n"
+    "bits, is refused. " DEVCLI_TRUST_USAGE
     "Exit 0 updated, 1 image refused, 2 other error; on failure nothing changes.\n";
 
 #define CHUNK 4096u
@@ -26,7 +28,7 @@ static const char k_usage[] =
 static int refuse(const char *what, ota_err_t err)
 {
     bool image = (err >= 500 && err < 600) || err == OTA_ERR_OTA_SMALL_SEC_VER ||
-                 err == OTA_ERR_OTA_TOO_LARGE;
+                 err == OTA_ERR_OTA_SEC_VER_EXHAUSTED || err == OTA_ERR_OTA_TOO_LARGE;
     cli_error("update: %s: %s (nothing changed)", what, ota_strerror(err));
     return image ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
 }
@@ -58,6 +60,8 @@ int cmd_update(int argc, char **argv)
 {
     const char *flash = NULL, *image = NULL;
     hostdev_build_t build = {0};
+    devcli_trust_t trust = {0};
+    int rc;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -69,6 +73,10 @@ int cmd_update(int argc, char **argv)
             }
         } else if (devcli_build_option(arg, &build)) {
             continue;
+        } else if ((rc = devcli_trust_option(argc, argv, &i, &trust)) >= 0) {
+            if (rc) {
+                return rc;
+            }
         } else if (arg[0] == '-' || image) {
             return cli_error("update: unexpected argument '%s' (see `ota update --help`)", arg);
         } else {
@@ -78,10 +86,13 @@ int cmd_update(int argc, char **argv)
     if (!image) {
         return cli_error("update: missing IMAGE_FILE (see `ota update --help`)");
     }
+    if ((rc = devcli_trust_apply(&trust, &build))) {
+        return rc;
+    }
     uint8_t *data;
     size_t len;
     hostdev_t *d = NULL;
-    int rc = cli_read_file(image, &data, &len);
+    rc = cli_read_file(image, &data, &len);
     if (rc) {
         return rc;
     }

@@ -12,5 +12,6 @@ int cmd_data(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_app(int argc, char **argv);
+int cmd_device(int argc, char **argv);
 
 #endif

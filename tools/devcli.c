@@ -72,3 +72,29 @@ bool devcli_build_option(const char *arg, hostdev_build_t *build)
     }
     return true;
 }
+
+int devcli_trust_option(int argc, char **argv, int *i, devcli_trust_t *t)
+{
+    if (!strcmp(argv[*i], "--require-signed")) {
+        t->require_signed = true;
+        return 0;
+    }
+    if (strcmp(argv[*i], "--pubkey")) {
+        return -1;
+    }
+    const char *path = devcli_value(argc, argv, i);
+    return path ? imgsig_trust_add(&t->keys, path) : CLI_EXIT_USAGE;
+}
+
+int devcli_trust_apply(devcli_trust_t *t, hostdev_build_t *build)
+{
+    if (t->require_signed != (t->keys.n > 0)) {
+        return cli_error(t->require_signed ? "--require-signed needs at least one --pubkey PUB.pem"
+                                           : "--pubkey is only used with --require-signed");
+    }
+    build->require_signed = (hostdev_keys_t){
+        .digests = (const uint8_t(*)[OTA_SHA256_LEN])t->keys.digests,
+        .count = t->keys.n,
+    };
+    return 0;
+}

@@ -267,18 +267,26 @@ static int add_block(struct signed_image *s, const char *path)
     return 0;
 }
 
+/* The signed image in s->buf (the caller frees it, also on error). */
+static int sign_image(const char *name, const imgfile_t *f, uint32_t image_len,
+                      const char *const *keys, size_t n, struct signed_image *s)
+{
+    int rc = prepare(name, f, image_len, s);
+    if (!rc && s->blocks + n > OTA_SIGV2_MAX_BLOCKS) {
+        rc = cli_error("'%s': the signature sector already holds %u block(s); %zu more would "
+                       "exceed 3", name, s->blocks, n);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = add_block(s, keys[i]);
+    }
+    return rc;
+}
+
 int imgsig_sign(const char *name, const imgfile_t *f, uint32_t image_len, const char *const *keys,
                 size_t n, const char *out)
 {
     struct signed_image s = {0};
-    int rc = prepare(name, f, image_len, &s);
-    if (!rc && s.blocks + n > OTA_SIGV2_MAX_BLOCKS) {
-        rc = cli_error("'%s': the signature sector already holds %u block(s); %zu more would "
-                       "exceed 3", name, s.blocks, n);
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-        rc = add_block(&s, keys[i]);
-    }
+    int rc = sign_image(name, f, image_len, keys, n, &s);
     if (!rc) {
         rc = cli_write_file(out, s.buf, s.len);
     }
@@ -287,4 +295,18 @@ int imgsig_sign(const char *name, const imgfile_t *f, uint32_t image_len, const 
     }
     free(s.buf);
     return rc;
+}
+
+int imgsig_sign_mem(const char *name, const imgfile_t *f, uint32_t image_len,
+                    const char *const *keys, size_t n, uint8_t **out, size_t *out_len)
+{
+    struct signed_image s = {0};
+    int rc = sign_image(name, f, image_len, keys, n, &s);
+    if (rc) {
+        free(s.buf);
+        return rc;
+    }
+    *out = s.buf;
+    *out_len = s.len;
+    return 0;
 }

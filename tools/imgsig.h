@@ -51,4 +51,9 @@ int imgsig_check(const char *name, const imgfile_t *f, uint32_t image_len,
 int imgsig_sign(const char *name, const imgfile_t *f, uint32_t image_len, const char *const *keys,
                 size_t n, const char *out);
 
+/* The same into memory: *out (malloc'd, the caller frees it) of *out_len bytes, nothing printed
+ * but errors. Returns 0 or CLI_EXIT_USAGE. */
+int imgsig_sign_mem(const char *name, const imgfile_t *f, uint32_t image_len,
+                    const char *const *keys, size_t n, uint8_t **out, size_t *out_len);
+
 #endif

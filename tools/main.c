@@ -22,6 +22,7 @@ static const struct command k_commands[] = {
     {"boot", cmd_boot, "power on a simulated device: the bootloader's choice"},
     {"update", cmd_update, "install an app image as the running app would (esp_ota_*)"},
     {"app", cmd_app, "the running app confirms or rejects itself (rollback)"},
+    {"device", cmd_device, "run a simulated device updating itself over HTTPS"},
 };
 
 static void usage(FILE *out)

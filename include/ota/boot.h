@@ -12,7 +12,8 @@
  *
  * Differences from ESP-IDF, all on the safe side:
  *   - by default otadata writes are power-loss safe (cfg->writes, ota/otadata.h);
- *   - otadata write errors are recorded in the result (ESP-IDF only logs them);
+ *   - otadata write and counter raise errors are recorded in the result
+ *     (ESP-IDF only logs them);
  *   - with anti-rollback, an entry counts as valid only if check_image accepts
  *     the whole image (ESP-IDF reads just the version from the descriptor), so
  *     a corrupt newest slot is skipped at selection rather than at loading.
@@ -85,7 +86,7 @@ const char *ota_boot_reason_text(ota_boot_reason_t reason);
 
 typedef enum ota_boot_op_kind {
     OTA_BOOT_OP_WRITE_ENTRY,   /* erase copy `sector`, program `entry` */
-    OTA_BOOT_OP_ERASE_OTADATA, /* factory reset erased the whole partition */
+    OTA_BOOT_OP_ERASE_OTADATA, /* factory reset erased every otadata partition (one op, first error) */
     OTA_BOOT_OP_RESTORE_ENTRY, /* hardened: copy `sector` got back the entry a cut rewrite lost */
 } ota_boot_op_kind_t;
 
@@ -110,6 +111,7 @@ typedef struct ota_boot_result {
     bool factory_reset;    /* the factory-reset request was carried out */
     ota_err_t factory_reset_err; /* first erase error of the factory reset, else OTA_OK */
     uint32_t secure_version;     /* anti-rollback counter after this boot */
+    ota_err_t raise_err;         /* a refused counter raise (e.g. counter exhausted), else OTA_OK */
     size_t op_count;
     ota_boot_op_t ops[OTA_BOOT_MAX_OPS]; /* otadata writes in the order performed */
 } ota_boot_result_t;

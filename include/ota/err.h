@@ -102,6 +102,9 @@ extern "C" {
     X(OTA_ERR_OTA_NO_DATA, 709, "nothing was written in this update session") \
     X(OTA_ERR_OTA_RESUME_NOT_ERASED, 710, "flash after the resume offset is not erased") \
     X(OTA_ERR_OTA_SESSION_CLOSED, 711, "update session is not open") \
+    X(OTA_ERR_OTA_SEC_VER_EXHAUSTED, 712, "anti-rollback counter exhausted: secure_version beyond its eFuse bits") \
+    X(OTA_ERR_OTA_SAME_VERSION, 713, "image has the version of the running app") \
+    X(OTA_ERR_OTA_KNOWN_INVALID, 714, "image has the version of an app that failed before") \
     X(OTA_ERR_NET_CONNECT, 800, "network: connection failed") \
     X(OTA_ERR_NET_TLS, 801, "network: TLS verification failed") \
     X(OTA_ERR_NET_HTTP_STATUS, 802, "network: unexpected HTTP status") \

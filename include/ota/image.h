@@ -270,11 +270,20 @@ ota_err_t ota_boot_desc_parse(const uint8_t *buf, size_t len, ota_boot_desc_t *o
 ota_err_t ota_image_read_app_desc(const ota_flash_t *flash, uint32_t part_offset,
                                   uint32_t part_size, ota_app_desc_t *out);
 
+/*
+ * Only the app descriptor's secure_version (anti-rollback), with the checks
+ * and errors of ota_image_read_app_desc(); *secure_version is 0 on error.
+ * Reads 8 bytes of the descriptor instead of decoding all 256.
+ */
+ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_offset,
+                                        uint32_t part_size, uint32_t *secure_version);
+
 /* The same for a bootloader descriptor (segment 0 >= 80 bytes, magic byte 80). */
 ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offset,
                                    uint32_t part_size, ota_boot_desc_t *out);
 
-/* Chip table (spec §4.1). */
+/* Chip table (spec §4.1). Built with -DOTA_CHIP_ONLY=<chip id> (src/chip.c),
+ * it holds that chip alone and every lookup of another one fails. */
 typedef struct ota_chip {
     const char *name;         /* "esp32", "esp32s3", ... */
     uint16_t chip_id;

@@ -3,8 +3,8 @@
  *
  * ota_net_fetch() streams one image from an http:// or https:// URL into a
  * caller-supplied sink, through a bounded buffer (the image is never held in
- * memory). The sink is what will later be an update session (esp_ota_begin /
- * write / end); the tests and the CLI use a file sink.
+ * memory). The sink is an update session writing the next OTA slot
+ * (ota_net_update_sink_t, `ota device`) or a file (`ota fetch`).
  *
  * Order of events for one image:
  *   1. The response headers are checked: status, Content-Length against the
@@ -75,6 +75,7 @@
 
 #include "ota/err.h"
 #include "ota/hash.h"
+#include "ota/ota.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -246,6 +247,55 @@ typedef struct ota_net_file_store {
 } ota_net_file_store_t;
 
 void ota_net_file_store_init(ota_net_file_store_t *fst, const char *path);
+
+/* ---- Sink into an update session ---------------------------------------- */
+
+/*
+ * The image goes straight into an OTA slot through the core's update session
+ * (no file, no RAM copy): begin = ota_begin with sequential erase (offset 0)
+ * or ota_resume at a progress record's offset (no erase of the prefix),
+ * write = ota_write, flush = the `persist` hook, restart = ota_abort (begin
+ * follows), read = the slot's flash (for the prefix check on resume).
+ * capacity = the slot's size. Give ota_net_update_sink_decide as the
+ * config's `decide` (decide_ctx = the sink): ota_check_update_head() rules.
+ * After a successful fetch, ota_net_update_sink_finish() verifies the image
+ * from flash and makes it the boot partition; after a failed one,
+ * ota_net_update_sink_close() drops the session (flash stays as it is; the
+ * running app and the active otadata entry are never touched).
+ *
+ * With a store, commit_interval must be a multiple of the flash sector (the
+ * 64 KiB default is): resume offsets are then sector-aligned, so ota_resume
+ * never meets programmed bytes in its first sector, and the session's tail
+ * buffer is empty at every record.
+ */
+typedef struct ota_net_update_sink {
+    ota_net_sink_t sink;         /* hand &us->sink to ota_net_fetch */
+    ota_ctx_t *ctx;              /* the running app's context */
+    const ota_partition_t *part; /* the slot, usually ota_get_next_update_partition() */
+    ota_app_desc_t desc;         /* descriptor of the image decide looked at */
+    /* Make every byte the session programmed durable, e.g. save a simulated
+     * flash to its file. NULL: flash writes are durable when they return. */
+    ota_err_t (*persist)(void *arg);
+    void *persist_arg;
+    /* private */
+    ota_session_t session;
+    bool open;
+    uint64_t pos;
+} ota_net_update_sink_t;
+
+void ota_net_update_sink_init(ota_net_update_sink_t *us, ota_ctx_t *ctx, const ota_partition_t *part,
+                              ota_err_t (*persist)(void *arg), void *persist_arg);
+
+/* ota_net_decide_fn: ota_check_update_head() on the sink's context; fills us->desc. */
+ota_err_t ota_net_update_sink_decide(void *us, const uint8_t *head, size_t len, uint64_t total);
+
+/* ota_end (full verification from flash, image policy) then
+ * ota_set_boot_partition. Errors: OTA_ERR_OTA_SESSION_CLOSED (no download
+ * in the session), those of ota_end() and ota_set_boot_partition(). */
+ota_err_t ota_net_update_sink_finish(ota_net_update_sink_t *us);
+
+/* Abort the session if one is open. */
+void ota_net_update_sink_close(ota_net_update_sink_t *us);
 
 #ifdef __cplusplus
 }

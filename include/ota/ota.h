@@ -89,6 +89,10 @@ typedef struct ota_config {
     ota_secure_version_read_fn read_secure_version;
     ota_boot_raise_version_fn raise_secure_version; /* only ever called with a larger value */
     void *secure_version_ctx;
+    /* Highest value the counter can hold (bits of its eFuse field); an app with
+     * a larger secure_version is refused (OTA_ERR_OTA_SEC_VER_EXHAUSTED).
+     * 0 = not known here: the raise accessor must refuse such a value itself. */
+    uint32_t secure_version_max;
     const ota_image_device_t *device; /* chip and revision images must suit; NULL = any */
     ota_image_policy_fn image_policy; /* optional */
     void *image_policy_ctx;
@@ -104,6 +108,12 @@ typedef struct ota_ctx {
     ota_config_t cfg;
     ota_session_t *sessions; /* live sessions, newest first */
     uint32_t last_handle;    /* handles are 1, 2, 3, ... like ESP-IDF's */
+    /* The app partition whose image the last successful ota_end verified (and
+     * the image policy accepted) through this context; ota_set_boot_partition
+     * trusts it instead of reading the image a second time. Cleared by a new
+     * session on it, by ota_erase_last_boot_app_partition and by
+     * ota_forget_verified(). The bootloader verifies again before booting. */
+    const ota_partition_t *verified;
 } ota_ctx_t;
 
 /* How ota_begin prepares the partition. */
@@ -239,12 +249,21 @@ ota_session_t *ota_session_find(ota_ctx_t *ctx, uint32_t handle);
  * then make it the next boot: factory erases otadata, ota_N rewrites it
  * (state NEW with rollback, else UNDEFINED). With anti-rollback, an ota_N
  * image whose secure_version is below the counter is refused with
- * OTA_ERR_OTA_SMALL_SEC_VER and nothing is written or erased.
+ * OTA_ERR_OTA_SMALL_SEC_VER, one above cfg.secure_version_max with
+ * OTA_ERR_OTA_SEC_VER_EXHAUSTED (the counter could never record it), and
+ * nothing is written or erased.
  * Errors: OTA_ERR_INVALID_ARG (NULL, or p not an app partition),
  * OTA_ERR_NOT_FOUND, OTA_ERR_NOT_SUPPORTED (test/TEE app), image and policy
  * errors, those of ota_otadata_set_boot_partition().
  */
 ota_err_t ota_set_boot_partition(ota_ctx_t *ctx, const ota_partition_t *p);
+
+/*
+ * Tell the context that p's contents changed outside its update sessions
+ * (a raw flash write or erase), so ota_set_boot_partition verifies p's image
+ * again instead of trusting the last ota_end. NULL p forgets any partition.
+ */
+void ota_forget_verified(ota_ctx_t *ctx, const ota_partition_t *p);
 
 /* The same without the image verification (esp_ota_set_boot_partition_skip_validate). */
 ota_err_t ota_set_boot_partition_skip_validate(ota_ctx_t *ctx, const ota_partition_t *p);
@@ -297,7 +316,9 @@ ota_err_t ota_get_state_partition(const ota_ctx_t *ctx, const ota_partition_t *p
  * esp_ota_mark_app_valid_cancel_rollback: the active otadata entry becomes
  * VALID; with anti-rollback the counter is then raised to the running app's
  * secure_version. Errors: those of ota_otadata_mark_valid(), descriptor and
- * counter errors.
+ * counter errors; with anti-rollback OTA_ERR_INVALID_STATE (running app
+ * unknown), descriptor errors and OTA_ERR_OTA_SEC_VER_EXHAUSTED (secure_version
+ * above cfg.secure_version_max) come before otadata is written.
  */
 ota_err_t ota_mark_app_valid(ota_ctx_t *ctx);
 
@@ -321,6 +342,23 @@ ota_err_t ota_get_last_invalid_partition(ota_ctx_t *ctx, const ota_partition_t *
  */
 ota_err_t ota_invalidate_inactive_ota_data_slot(ota_ctx_t *ctx);
 ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx);
+
+/*
+ * Before an update touches flash: does the app want the image whose first
+ * len bytes are head (>= OTA_IMAGE_HEAD_LEN)? The rules of ESP-IDF's
+ * native_ota_example, in order: an app image for cfg.device (chip id,
+ * revision, SPI mode: ota_image_check_head); not the running app's version;
+ * not the version of the app that last failed its first boot
+ * (ota_get_last_invalid_partition); with anti_rollback, secure_version not
+ * below the counter. desc (may be NULL) gets the descriptor, zeroed when the
+ * head has none. Reads flash, writes nothing.
+ * Errors: OTA_ERR_INVALID_ARG (NULL ctx/head), those of ota_image_check_head()
+ * (OTA_ERR_IMG_MAGIC, OTA_ERR_IMG_TRUNCATED, OTA_ERR_IMG_CHIP, ...),
+ * OTA_ERR_OTA_SAME_VERSION, OTA_ERR_OTA_KNOWN_INVALID, OTA_ERR_IMG_SEC_VER,
+ * counter read errors.
+ */
+ota_err_t ota_check_update_head(ota_ctx_t *ctx, const uint8_t *head, size_t len,
+                                ota_app_desc_t *desc);
 
 /* ---- Images ------------------------------------------------------------- */
 

@@ -116,7 +116,10 @@ unsigned ota_otadata_slot(uint32_t seq, unsigned app_count);
 /*
  * The sequence number to write for target `slot` when the active entry holds
  * `active_seq`: the smallest ((slot + 1) mod n) + k*n, k >= 0, that is
- * >= active_seq (spec §2.5). Errors: OTA_ERR_INVALID_ARG (app_count 0 or
+ * >= active_seq (spec §2.5), except that 0 is only used when it designates
+ * `slot` ((0 - 1) mod n in 32 bits is n - 1 only when n is a power of two;
+ * for other n ESP-IDF writes 0 and so points otadata at another slot, here
+ * the result is n). Errors: OTA_ERR_INVALID_ARG (app_count 0 or
  * slot >= app_count), OTA_ERR_BOOT_SEQ_OVERFLOW (the result would be
  * 0xFFFFFFFF or beyond, where ESP-IDF writes an unusable entry or never
  * returns).

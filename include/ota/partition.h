@@ -120,6 +120,15 @@ ota_err_t ota_partition_table_parse(const uint8_t *buf, size_t len,
                                     ota_partition_table_t *out);
 
 /*
+ * The checks of ota_partition_table_parse(), same rules, order and errors,
+ * without decoding the entries: no ota_partition_table_t (3.4 KiB) is needed,
+ * e.g. to validate a staged table on a device (esp_partition_table_verify).
+ * count may be NULL; otherwise it receives the number of partitions (0 on error).
+ */
+ota_err_t ota_partition_table_verify(const uint8_t *buf, size_t len,
+                                     const ota_partition_parse_opts_t *opts, size_t *count);
+
+/*
  * Read the 0xC00 bytes at table_offset from flash (through the caller's buffer
  * `scratch` of at least OTA_PART_TABLE_MAX_LEN bytes) and parse them.
  * The flash size checked against is opts->flash_size, or flash->size when

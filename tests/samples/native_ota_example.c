@@ -1,14 +1,18 @@
 /*
  * An ESP-IDF application in the style of ESP-IDF's native_ota_example,
  * written only against ESP-IDF headers (it is compiled with nothing but
- * compat/esp-idf/include on its include path): it reads the new firmware from
- * a file (EXAMPLE_FIRMWARE_PATH) instead of HTTP.
+ * compat/esp-idf/include on its include path): the app_update API fed by an
+ * esp_http_client read loop. What a chip's Kconfig and embedded files give
+ * it comes from the environment: EXAMPLE_FIRMWARE_UPG_URL, and
+ * EXAMPLE_SERVER_CERT_PEM (the CA's PEM text, server_cert_pem_start on a chip).
  *
  * On start it confirms or rejects itself if it is a first boot after an
  * update (diagnostic: EXAMPLE_DIAGNOSTIC_FAIL set means "the new firmware does
- * not work"), then updates the next OTA slot if the file holds another
+ * not work"), then updates the next OTA slot if the server has another
  * version than the one running and than the last rejected one, and restarts.
+ * Every failure ends the task (app_main returns) with the running app as it was.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include "esp_app_format.h"
 #include "esp_err.h"
 #include "esp_flash_partitions.h"
+#include "esp_http_client.h"
 #include "esp_log.h"
 #include "esp_ota_ops.h"
 #include "esp_partition.h"
@@ -72,35 +77,54 @@ static bool wanted(const esp_app_desc_t *new_info, const esp_partition_t *runnin
     return true;
 }
 
-/* Stream the file into the partition; the handle is finished or aborted here. */
-static esp_err_t download(FILE *f, const esp_partition_t *update_partition,
+/* The first chunk must hold header, segment header and descriptor; begin only if wanted. */
+static esp_err_t start(const char *buf, int len, const esp_partition_t *update_partition,
+                       const esp_partition_t *running, esp_ota_handle_t *handle)
+{
+    const size_t head = sizeof(esp_image_header_t) + sizeof(esp_image_segment_header_t) +
+                        sizeof(esp_app_desc_t);
+    esp_app_desc_t new_info;
+    if ((size_t)len < head) {
+        ESP_LOGE(TAG, "received package is not fit len");
+        return ESP_FAIL;
+    }
+    memcpy(&new_info, buf + head - sizeof new_info, sizeof new_info);
+    if (!wanted(&new_info, running)) {
+        return ESP_ERR_NOT_FINISHED;
+    }
+    esp_err_t err = esp_ota_begin(update_partition, OTA_WITH_SEQUENTIAL_WRITES, handle);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "esp_ota_begin failed (%s)", esp_err_to_name(err));
+    }
+    return err;
+}
+
+/* The read loop; the update handle is ended or aborted here. */
+static esp_err_t download(esp_http_client_handle_t client, const esp_partition_t *update_partition,
                           const esp_partition_t *running)
 {
     static char buf[BUFFSIZE + 1];
     esp_ota_handle_t handle = 0;
     bool begun = false;
-    size_t total = 0, n;
-    while ((n = fread(buf, 1, BUFFSIZE, f)) > 0) {
-        if (!begun) {
-            const size_t head = sizeof(esp_image_header_t) + sizeof(esp_image_segment_header_t) +
-                                sizeof(esp_app_desc_t);
-            esp_app_desc_t new_info;
-            if (n < head) {
-                ESP_LOGE(TAG, "received package does not fit the header");
-                return ESP_FAIL;
-            }
-            memcpy(&new_info, buf + head - sizeof new_info, sizeof new_info);
-            if (!wanted(&new_info, running)) {
-                return ESP_ERR_NOT_FINISHED;
-            }
-            esp_err_t err = esp_ota_begin(update_partition, OTA_WITH_SEQUENTIAL_WRITES, &handle);
-            if (err != ESP_OK) {
-                ESP_LOGE(TAG, "esp_ota_begin failed (%s)", esp_err_to_name(err));
-                return err;
-            }
-            begun = true;
+    int total = 0;
+    for (;;) {
+        int n = esp_http_client_read(client, buf, BUFFSIZE);
+        if (n < 0) {
+            ESP_LOGE(TAG, "Error: SSL data read error");
+            break;
         }
-        esp_err_t err = esp_ota_write(handle, buf, n);
+        if (n == 0) {
+            if (errno == ECONNRESET || errno == ENOTCONN) {
+                ESP_LOGE(TAG, "Connection closed, errno = %d", errno);
+            }
+            break;
+        }
+        esp_err_t err = begun ? ESP_OK : start(buf, n, update_partition, running, &handle);
+        if (err != ESP_OK) {
+            return err;
+        }
+        begun = true;
+        err = esp_ota_write(handle, buf, (size_t)n);
         if (err != ESP_OK) {
             ESP_LOGE(TAG, "esp_ota_write failed (%s)", esp_err_to_name(err));
             esp_ota_abort(handle);
@@ -108,11 +132,14 @@ static esp_err_t download(FILE *f, const esp_partition_t *update_partition,
         }
         total += n;
     }
-    if (!begun) {
-        ESP_LOGE(TAG, "empty firmware file");
+    ESP_LOGI(TAG, "Total Write binary data length: %d", total);
+    if (!esp_http_client_is_complete_data_received(client)) {
+        ESP_LOGE(TAG, "Error in receiving complete file");
+        if (begun) {
+            esp_ota_abort(handle);
+        }
         return ESP_FAIL;
     }
-    ESP_LOGI(TAG, "Total Write binary data length: %zu", total);
     esp_err_t err = esp_ota_end(handle);
     if (err == ESP_ERR_OTA_VALIDATE_FAILED) {
         ESP_LOGE(TAG, "Image validation failed, image is corrupted");
@@ -120,6 +147,35 @@ static esp_err_t download(FILE *f, const esp_partition_t *update_partition,
         ESP_LOGE(TAG, "esp_ota_end failed (%s)!", esp_err_to_name(err));
     }
     return err;
+}
+
+/* Open the URL; NULL (and the reason logged) when that fails. */
+static esp_http_client_handle_t connect(void)
+{
+    esp_http_client_config_t config = {
+        .url = getenv("EXAMPLE_FIRMWARE_UPG_URL"),
+        .cert_pem = getenv("EXAMPLE_SERVER_CERT_PEM"),
+        .timeout_ms = 5000,
+        .keep_alive_enable = true,
+    };
+    esp_http_client_handle_t client = esp_http_client_init(&config);
+    if (client == NULL) {
+        ESP_LOGE(TAG, "Failed to initialise HTTP connection");
+        return NULL;
+    }
+    esp_err_t err = esp_http_client_open(client, 0);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "Failed to open HTTP connection: %s", esp_err_to_name(err));
+        esp_http_client_cleanup(client);
+        return NULL;
+    }
+    esp_http_client_fetch_headers(client);
+    if (esp_http_client_get_status_code(client) != 200) {
+        ESP_LOGE(TAG, "HTTP status %d", esp_http_client_get_status_code(client));
+        esp_http_client_cleanup(client);
+        return NULL;
+    }
+    return client;
 }
 
 void app_main(void)
@@ -135,17 +191,16 @@ void app_main(void)
              (int)running->subtype, (unsigned)running->address);
     confirm_or_roll_back(running);
 
-    const char *path = getenv("EXAMPLE_FIRMWARE_PATH");
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f) {
-        ESP_LOGE(TAG, "cannot open the firmware file");
+    esp_http_client_handle_t client = connect();
+    if (!client) {
         return;
     }
     const esp_partition_t *update_partition = esp_ota_get_next_update_partition(NULL);
     ESP_LOGI(TAG, "Writing to partition subtype %d at offset 0x%x", (int)update_partition->subtype,
              (unsigned)update_partition->address);
-    esp_err_t err = download(f, update_partition, running);
-    fclose(f);
+    esp_err_t err = download(client, update_partition, running);
+    esp_http_client_close(client);
+    esp_http_client_cleanup(client);
     if (err != ESP_OK) {
         return;
     }

@@ -1,7 +1,7 @@
 """A fault-injecting HTTP/1.1 server for the network tests (stdlib only).
 
 It serves images on 127.0.0.1 at an ephemeral port, supports Range requests
-the way a correct server does, and misbehaves on demand. Every wait is bounded
+(bytes=N- and bytes=N-M) the way a correct server does, and misbehaves on demand. Every wait is bounded
 and stop() (or leaving the `with` block) ends every connection and thread.
 
     with FaultServer({"/app.bin": [image_v1, image_v2]}) as srv:
@@ -129,14 +129,15 @@ class FaultServer:
             image = bytes([0x5A]) + random.Random(len(image)).randbytes(len(image) - 1)
         headers = self._validators(version)
         status, body = 200, image
-        m = re.fullmatch(r"bytes=(\d+)-", entry["range"] or "")
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", entry["range"] or "")
         if m and not self.ignore_range:
             start = int(m.group(1))
-            if start >= len(image):
+            end = min(int(m.group(2)) if m.group(2) else len(image) - 1, len(image) - 1)
+            if start >= len(image) or end < start:
                 return self._answer(h, entry, 416, b"", {"Content-Range": f"bytes */{len(image)}"})
             shift = 1 if self.bad_content_range else 0
-            status, body = 206, image[start:]
-            headers["Content-Range"] = f"bytes {start + shift}-{len(image) - 1}/{len(image)}"
+            status, body = 206, image[start:end + 1]
+            headers["Content-Range"] = f"bytes {start + shift}-{end}/{len(image)}"
         cut = self.cuts[index] if index < len(self.cuts) else None
         return self._answer(h, entry, status, body, headers, cut, self.stalls.get(index))
 

@@ -91,6 +91,7 @@ int tu_netserve_start(tu_netserve_t *ns, const char *dir)
         keep(ns->http, sizeof ns->http, line, "http");
         keep(ns->https, sizeof ns->https, line, "https");
         keep(ns->ca, sizeof ns->ca, line, "ca");
+        keep(ns->wrong_ca, sizeof ns->wrong_ca, line, "wrong_ca");
         keep(ns->pin, sizeof ns->pin, line, "pin");
     }
     fprintf(stderr, "netserve.py did not start\n");

@@ -12,7 +12,7 @@ typedef struct tu_netserve {
     char pending[4096];
     size_t pending_len;
     /* URL prefixes without the trailing slash, and the files nginx's TLS needs */
-    char fault[64], http[64], https[64], ca[1024], pin[128];
+    char fault[64], http[64], https[64], ca[1024], wrong_ca[1024], pin[128];
 } tu_netserve_t;
 
 /* Serve the files of dir; waits (bounded) until both servers listen. 0 or -1. */

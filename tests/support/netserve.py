@@ -8,12 +8,14 @@ prints one `name value` line each:
     http URL-PREFIX      nginx over HTTP
     https URL-PREFIX     nginx over HTTPS
     ca PATH              the CA that signed nginx's certificate
+    wrong_ca PATH        an unrelated CA (verification with it must fail)
     pin SHA256-PIN       nginx's public key, for CURLOPT_PINNEDPUBLICKEY
 then `ready`, and obeys one command per line on stdin, answering `ok`:
     reset                fault server: no faults, request log cleared
     cuts N[,N...]        fault server: cut request i after N[i] body bytes
     ignore_range 0|1     fault server: answer Range requests with 200
     status N             fault server: answer every request with status N (0: normal)
+    stall N              fault server: every request sends N body bytes, then nothing
     requests             prints `requests R0 R1 ...`: the Range header of each
                          request ("-" for none)
 It stops both servers and exits at `quit`, at end of input (so it never
@@ -37,8 +39,19 @@ def _images(directory):
     return images
 
 
+class _Always(dict):
+    """A stalls table that holds for every request index."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def get(self, key, default=None):
+        return self.value
+
+
 def _reset(srv):
-    srv.cuts, srv.ignore_range, srv.status = [], False, None
+    srv.cuts, srv.ignore_range, srv.status, srv.stalls = [], False, None, {}
     srv.requests = []
 
 
@@ -52,6 +65,8 @@ def _command(srv, words):
         srv.ignore_range = args[0] == "1"
     elif cmd == "status":
         srv.status = int(args[0]) or None
+    elif cmd == "stall":
+        srv.stalls = _Always(int(args[0]))
     elif cmd == "requests":
         print("requests", *[(r["range"] or "-").replace(" ", "") for r in srv.requests])
     else:
@@ -69,6 +84,7 @@ def main():
         print("http", f"http://127.0.0.1:{nginx.http_port}")
         print("https", f"https://127.0.0.1:{nginx.https_port}")
         print("ca", nginx.certs.ca)
+        print("wrong_ca", nginx.certs.wrong_ca)
         print("pin", nginx.certs.pin)
         print("ready", flush=True)
         for line in sys.stdin:

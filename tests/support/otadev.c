@@ -169,10 +169,10 @@ ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *s
     return err;
 }
 
-void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool rollback)
+void tu_otadev_config(tu_otadev_t *dev, ota_config_t *cfg, const char *running, bool rollback)
 {
     ota_port_sha256_init(&dev->sha256, &dev->sha256_ctx);
-    ota_config_t cfg = {
+    *cfg = (ota_config_t){
         .flash = dev->flash,
         .table = &dev->table,
         .running = running ? tu_otadev_part(dev, running) : NULL,
@@ -182,6 +182,12 @@ void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool r
         .rollback = rollback,
         .otadata_writes = dev->opts.writes,
     };
+}
+
+void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool rollback)
+{
+    ota_config_t cfg;
+    tu_otadev_config(dev, &cfg, running, rollback);
     assert_int_equal(ota_init(ctx, &cfg), OTA_OK);
 }
 

@@ -84,6 +84,9 @@ ota_err_t tu_otadev_check_image(void *ctx, const ota_partition_t *p, uint32_t *s
  */
 void tu_otadev_ctx(tu_otadev_t *dev, ota_ctx_t *ctx, const char *running, bool rollback);
 
+/* The configuration tu_otadev_ctx uses, for a test to add to before ota_init. */
+void tu_otadev_config(tu_otadev_t *dev, ota_config_t *cfg, const char *running, bool rollback);
+
 /* Erase a partition and put data at its start, bypassing the log. */
 void tu_otadev_put(tu_otadev_t *dev, const char *label, const uint8_t *data, size_t len);
 

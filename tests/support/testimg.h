@@ -16,4 +16,12 @@ tu_image_t tu_app_image(uint16_t chip, const char *version, uint32_t secure_vers
 
 void tu_image_free(tu_image_t *img);
 
+/* Add a Secure Boot v2 signature block by the vectors' key (e.g. "rsa3072_a":
+ * signed/keys/rsa3072_a.priv.pem) with `ota image sign`'s code: the first call
+ * pads the image and appends the sector, later ones add blocks to it. */
+void tu_image_sign(tu_image_t *img, const char *key);
+
+/* The vectors' eFuse digest of that key (signed/keys/KEY.pubkey_digest.bin). */
+void tu_key_digest(const char *key, uint8_t out[32]);
+
 #endif

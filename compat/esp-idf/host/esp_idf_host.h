@@ -9,6 +9,8 @@
 #ifndef ESP_IDF_HOST_H
 #define ESP_IDF_HOST_H
 
+#include <stdbool.h>
+
 #include "ota/ota.h"
 
 #ifdef __cplusplus
@@ -36,6 +38,9 @@ ota_ctx_t *esp_idf_host_ctx(void);
  * aborts the program.
  */
 void esp_idf_host_set_restart(void (*hook)(void *arg), void *arg);
+
+/* CONFIG_ESP_HTTPS_OTA_ALLOW_HTTP: let esp_https_ota use plain http:// (default: refused). */
+void esp_idf_host_https_ota_allow_http(bool allow);
 
 /* The esp_err_t ESP-IDF returns for a libota error in general (function-specific cases aside). */
 int esp_idf_host_err(ota_err_t err);

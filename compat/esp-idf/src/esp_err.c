@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_http_client.h"
+#include "esp_https_ota.h"
 #include "esp_image_format.h"
 #include "esp_ota_ops.h"
 
@@ -41,6 +43,19 @@ static const struct {
     NAME(ESP_ERR_OTA_ROLLBACK_INVALID_STATE),
     NAME(ESP_ERR_OTA_ALREADY_IN_PROGRESS),
     NAME(ESP_ERR_OTA_SPI_MODE_MISMATCH),
+    NAME(ESP_ERR_HTTP_MAX_REDIRECT),
+    NAME(ESP_ERR_HTTP_CONNECT),
+    NAME(ESP_ERR_HTTP_WRITE_DATA),
+    NAME(ESP_ERR_HTTP_FETCH_HEADER),
+    NAME(ESP_ERR_HTTP_INVALID_TRANSPORT),
+    NAME(ESP_ERR_HTTP_CONNECTING),
+    NAME(ESP_ERR_HTTP_EAGAIN),
+    NAME(ESP_ERR_HTTP_CONNECTION_CLOSED),
+    NAME(ESP_ERR_HTTP_NOT_MODIFIED),
+    NAME(ESP_ERR_HTTP_RANGE_NOT_SATISFIABLE),
+    NAME(ESP_ERR_HTTP_READ_TIMEOUT),
+    NAME(ESP_ERR_HTTP_INCOMPLETE_DATA),
+    NAME(ESP_ERR_HTTPS_OTA_IN_PROGRESS),
 };
 
 const char *esp_err_to_name(esp_err_t code)

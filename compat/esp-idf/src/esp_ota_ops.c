@@ -194,7 +194,12 @@ const esp_partition_t *esp_ota_get_next_update_partition(const esp_partition_t *
     return facade_esp(ota_get_next_update_partition(facade_ctx(), start));
 }
 
-/* Copy the stored descriptor bytes (the structs are the on-flash layout). */
+/*
+ * Copy the stored descriptor bytes (the structs are the on-flash layout).
+ * The callers then set the numeric fields from the core's little-endian
+ * decoding: a raw copy would leave them byte-swapped on a big-endian host.
+ * Reserved words stay as stored.
+ */
 static esp_err_t read_raw(uint32_t addr, void *out, size_t len)
 {
     return esp_idf_host_err(ota_flash_read(facade_ctx()->cfg.flash, addr, out, len));
@@ -215,8 +220,15 @@ esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition,
     if (err == OTA_ERR_IMG_NO_DESC) {
         return ESP_ERR_NOT_FOUND;
     }
-    return err ? esp_idf_host_err(err)
-               : read_raw(p->offset + OTA_APP_DESC_OFFSET, app_desc, sizeof *app_desc);
+    esp_err_t e = err ? esp_idf_host_err(err)
+                      : read_raw(p->offset + OTA_APP_DESC_OFFSET, app_desc, sizeof *app_desc);
+    if (e == ESP_OK) {
+        app_desc->magic_word = desc.magic_word;
+        app_desc->secure_version = desc.secure_version;
+        app_desc->min_efuse_blk_rev_full = desc.min_efuse_blk_rev_full;
+        app_desc->max_efuse_blk_rev_full = desc.max_efuse_blk_rev_full;
+    }
+    return e;
 }
 
 esp_err_t esp_ota_get_bootloader_description(const esp_partition_t *bootloader_partition,
@@ -236,7 +248,11 @@ esp_err_t esp_ota_get_bootloader_description(const esp_partition_t *bootloader_p
         return ESP_ERR_NOT_FOUND;
     }
     uint32_t start = p ? p->offset : ctx->cfg.bootloader_offset;
-    return err ? esp_idf_host_err(err) : read_raw(start + OTA_APP_DESC_OFFSET, desc, sizeof *desc);
+    esp_err_t e = err ? esp_idf_host_err(err) : read_raw(start + OTA_APP_DESC_OFFSET, desc, sizeof *desc);
+    if (e == ESP_OK) {
+        desc->version = parsed.version;
+    }
+    return e;
 }
 
 uint8_t esp_ota_get_app_partition_count(void)

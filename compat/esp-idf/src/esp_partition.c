@@ -106,6 +106,9 @@ static esp_err_t access_checks(const esp_partition_t *p, const void *buf, size_t
     if (writing && p->readonly) {
         return ESP_ERR_NOT_ALLOWED;
     }
+    if (writing) {
+        ota_forget_verified(facade_ctx(), *out); /* set_boot must read it again */
+    }
     if (p->encrypted) {
         return ESP_ERR_NOT_SUPPORTED; /* no flash encryption on the host */
     }

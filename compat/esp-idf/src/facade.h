@@ -23,4 +23,9 @@ const esp_partition_t *facade_esp(const ota_partition_t *p);
 ota_session_t *facade_session_new(void);
 void facade_session_free(ota_session_t *s);
 
+/* The final response's Content-Range, "bytes FIRST-LAST/TOTAL"; false when absent or malformed. */
+typedef struct esp_http_client *facade_http_t;
+bool facade_http_content_range(facade_http_t client, uint64_t *first, uint64_t *last,
+                               uint64_t *total);
+
 #endif

@@ -198,6 +198,8 @@ int esp_idf_host_err(ota_err_t err)
     case OTA_ERR_OTA_ROLLBACK_INVALID_STATE: return ESP_ERR_OTA_ROLLBACK_INVALID_STATE;
     case OTA_ERR_OTA_ROLLBACK_FAILED: return ESP_ERR_OTA_ROLLBACK_FAILED;
     case OTA_ERR_OTA_SMALL_SEC_VER: return ESP_ERR_OTA_SMALL_SEC_VER;
+    /* esp_efuse_update_secure_version's answer to a version beyond the field */
+    case OTA_ERR_OTA_SEC_VER_EXHAUSTED: return ESP_ERR_INVALID_ARG;
     case OTA_ERR_OTA_TOO_LARGE: return ESP_ERR_INVALID_SIZE;
     case OTA_ERR_OTA_NOT_UPDATABLE: return ESP_ERR_INVALID_ARG;
     case OTA_ERR_OTA_NO_DATA: return ESP_ERR_INVALID_ARG;

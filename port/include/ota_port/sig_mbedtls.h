@@ -37,7 +37,7 @@ typedef struct ota_port_sigkey {
 /*
  * Load a PEM public key (SubjectPublicKeyInfo) or private key (PKCS#1,
  * SEC1 or unencrypted PKCS#8) and compute its key material.
- * Errors: OTA_ERR_IO (file cannot be read), OTA_ERR_INVALID_ARG (not a PEM
+ * Errors: OTA_ERR_IO (not a regular file, or cannot be read), OTA_ERR_INVALID_ARG (not a PEM
  * key mbedTLS can parse, or encrypted), OTA_ERR_IMG_SIG_SCHEME (not RSA-3072
  * with a 32-bit exponent, nor ECDSA on P-192, P-256 or P-384).
  * On error nothing needs freeing; on success call ota_port_sigkey_free().
