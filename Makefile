@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test test-cross size example-cortex-m fuzz demo bench deps clean
+.PHONY: all build test powercut test-cross size example-cortex-m fuzz demo bench deps clean
 
 all: build
 
@@ -23,6 +23,14 @@ test: deps
 	cmake -S . -B $(BUILD) -DOTA_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 600
+
+# The full power-loss sweep (docs/DESIGN.md, "Power-loss safety"): ESP-IDF's
+# write sequence, then libota's; ends with the `powercut:` line, exit 0 when
+# libota's violations are 0. Every violation id is in $(BUILD)/powercut.log.
+powercut: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS) --target powercut
+	$(BUILD)/powercut --full --random 20000 --max-cuts 6 --log $(BUILD)/powercut.log
 
 # The cmocka tests built for 32-bit ARM (armhf) and big-endian s390x Linux, run
 # under qemu-user, in build-cross-<arch> (scripts/test-cross).

@@ -84,14 +84,30 @@ static void record(boot_run_t *run, ota_boot_op_kind_t kind, unsigned sector,
 }
 
 /*
- * Every otadata write of the bootloader goes through here: erase the copy,
- * program the entry. A hardened mode (cfg->hardened) would replace this one
- * function; errors do not stop the boot, as in ESP-IDF.
+ * Every otadata write of the bootloader goes through here (cfg->writes says
+ * how); errors do not stop the boot, as in ESP-IDF.
  */
 static void store_entry(boot_run_t *run, unsigned sector, const ota_select_entry_t *e)
 {
-    ota_err_t err = ota_otadata_write_entry(run->flash, run->lay.otadata, sector, e);
+    ota_err_t err = ota_otadata_store(run->flash, run->lay.otadata, sector, e, run->cfg->writes);
     record(run, OTA_BOOT_OP_WRITE_ENTRY, sector, e, err);
+}
+
+/* Hardened: put back entries whose rewrite a power cut interrupted, before anything reads them. */
+static void recover(boot_run_t *run)
+{
+    unsigned restored = 0;
+    ota_select_entry_t e[2];
+    if (run->cfg->writes != OTA_WRITES_HARDENED || !run->lay.otadata ||
+        ota_otadata_recover(run->flash, run->lay.otadata, true, &restored) != OTA_OK ||
+        !restored || ota_otadata_read(run->flash, run->lay.otadata, e) != OTA_OK) {
+        return; /* a flash failure shows again, and is reported, when otadata is read */
+    }
+    for (unsigned i = 0; i < 2; i++) {
+        if (restored & (1u << i)) {
+            record(run, OTA_BOOT_OP_RESTORE_ENTRY, i, &e[i], OTA_OK);
+        }
+    }
 }
 
 /* Image verifies and, with anti-rollback, is not older than the counter. */
@@ -237,7 +253,8 @@ static void factory_reset(boot_run_t *run)
         bool is_otadata = p->subtype == OTA_PART_SUBTYPE_DATA_OTA;
         if ((is_otadata && run->cfg->factory_reset_erase_otadata) ||
             label_listed(run->cfg->factory_reset_labels, p->label)) {
-            ota_err_t err = ota_flash_erase_range(run->flash, p->offset, p->size);
+            ota_err_t err = is_otadata ? ota_otadata_erase(run->flash, p, run->cfg->writes)
+                                       : ota_flash_erase_range(run->flash, p->offset, p->size);
             if (is_otadata) {
                 otadata_erased = true;
                 otadata_err = otadata_err ? otadata_err : err;
@@ -297,15 +314,13 @@ ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t 
                           const ota_boot_config_t *cfg, ota_boot_result_t *out)
 {
     if (!flash || !table || !cfg || !out || !cfg->check_image ||
-        (cfg->anti_rollback && !cfg->raise_version)) {
+        (cfg->anti_rollback && !cfg->raise_version) || cfg->writes > OTA_WRITES_FAITHFUL) {
         return OTA_ERR_INVALID_ARG;
-    }
-    if (cfg->hardened) {
-        return OTA_ERR_NOT_SUPPORTED;
     }
     *out = (ota_boot_result_t){.active_entry = -1, .secure_version = cfg->secure_version};
     boot_run_t run = {.flash = flash, .table = table, .cfg = cfg, .res = out};
     load_layout(table, &run.lay);
+    recover(&run);
 
     int start;
     ota_err_t err = select_start(&run, &start);

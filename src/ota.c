@@ -17,6 +17,9 @@ static bool config_ok(const ota_config_t *cfg)
         cfg->scratch_len < OTA_SCRATCH_MIN) {
         return false;
     }
+    if (cfg->otadata_writes > OTA_WRITES_FAITHFUL) {
+        return false;
+    }
     return !cfg->anti_rollback ||
            (cfg->rollback && cfg->read_secure_version && cfg->raise_secure_version);
 }
@@ -235,7 +238,7 @@ static ota_err_t set_boot(ota_ctx_t *ctx, const ota_partition_t *p, bool validat
     }
     return err ? err
                : ota_otadata_set_boot_partition(ctx->cfg.flash, ctx->cfg.table, p,
-                                                ctx->cfg.rollback);
+                                                ctx->cfg.rollback, ctx->cfg.otadata_writes);
 }
 
 ota_err_t ota_set_boot_partition(ota_ctx_t *ctx, const ota_partition_t *p)
@@ -367,7 +370,7 @@ ota_err_t ota_mark_app_valid(ota_ctx_t *ctx)
             return err;
         }
     }
-    ota_err_t err = ota_otadata_mark_valid(ctx->cfg.flash, ctx->cfg.table);
+    ota_err_t err = ota_otadata_mark_valid(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.otadata_writes);
     return !err && ctx->cfg.anti_rollback ? raise_counter(ctx, version) : err;
 }
 
@@ -376,7 +379,8 @@ ota_err_t ota_mark_app_invalid(ota_ctx_t *ctx)
     if (!ctx) {
         return OTA_ERR_INVALID_ARG;
     }
-    return ota_otadata_mark_invalid(ctx->cfg.flash, ctx->cfg.table, rollback_target_ok, ctx);
+    return ota_otadata_mark_invalid(ctx->cfg.flash, ctx->cfg.table, rollback_target_ok, ctx,
+                                    ctx->cfg.otadata_writes);
 }
 
 ota_err_t ota_check_rollback_is_possible(ota_ctx_t *ctx, bool *possible)
@@ -404,7 +408,8 @@ ota_err_t ota_invalidate_inactive_ota_data_slot(ota_ctx_t *ctx)
     if (!ctx->cfg.running) {
         return OTA_ERR_INVALID_STATE;
     }
-    return ota_otadata_invalidate_inactive(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running);
+    return ota_otadata_invalidate_inactive(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running,
+                                           ctx->cfg.otadata_writes);
 }
 
 ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx)
@@ -416,5 +421,6 @@ ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx)
         return OTA_ERR_INVALID_STATE;
     }
     ota_forget_verified(ctx, NULL);
-    return ota_otadata_erase_last_boot_app(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running);
+    return ota_otadata_erase_last_boot_app(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running,
+                                           ctx->cfg.otadata_writes);
 }

@@ -236,7 +236,8 @@ ota_err_t ota_begin(ota_ctx_t *ctx, ota_session_t *s, const ota_partition_t *p,
     }
     if (ctx->cfg.rollback && OTA_PART_IS_OTA_SLOT(p) && ctx->cfg.running) {
         /* Before erasing: otadata must never designate a half-erased slot. */
-        (void)ota_otadata_invalidate_inactive(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running);
+        (void)ota_otadata_invalidate_inactive(ctx->cfg.flash, ctx->cfg.table, ctx->cfg.running,
+                                              ctx->cfg.otadata_writes);
     }
     open_session(ctx, s, p);
     if (mode != OTA_ERASE_SEQUENTIAL) {

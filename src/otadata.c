@@ -2,6 +2,7 @@
 #include "ota/otadata.h"
 
 #include "bytes_le.h"
+#include "otadata_internal.h"
 
 #include <string.h>
 
@@ -144,19 +145,50 @@ ota_err_t ota_otadata_next_seq(uint32_t active_seq, unsigned slot, unsigned app_
 
 /* ---- Flash access ---------------------------------------------------------- */
 
+uint32_t ota_otadata_copy_size(const ota_flash_t *flash)
+{
+    /* A copy must be its own erase unit: rewriting one never touches the other. */
+    return flash->sector_size > OTA_OTADATA_SECTOR_SIZE ? flash->sector_size
+                                                        : OTA_OTADATA_SECTOR_SIZE;
+}
+
+static ota_err_t check_size(const ota_flash_t *flash, const ota_partition_t *otadata)
+{
+    return otadata->size / 2u < ota_otadata_copy_size(flash) ? OTA_ERR_OTADATA_SIZE : OTA_OK;
+}
+
+ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *otadata,
+                             uint32_t *unit)
+{
+    if (check_size(flash, otadata)) {
+        return OTA_ERR_OTADATA_SIZE;
+    }
+    *unit = flash->write_size > OTA_OTADATA_ENTRY_SIZE ? flash->write_size : OTA_OTADATA_ENTRY_SIZE;
+    if (flash->write_size == 0 || *unit > OTA_OTADATA_MAX_WRITE_SIZE || *unit % flash->write_size) {
+        return OTA_ERR_OTADATA_WRITE_SIZE;
+    }
+    return OTA_OK;
+}
+
+uint32_t ota__otadata_copy_addr(const ota_flash_t *flash, const ota_partition_t *otadata,
+                                unsigned sector)
+{
+    return otadata->offset + sector * ota_otadata_copy_size(flash);
+}
+
 ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otadata,
                            ota_select_entry_t e[2])
 {
     if (!flash || !otadata || !e) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (otadata->size < OTA_OTADATA_SIZE) {
+    if (check_size(flash, otadata)) {
         return OTA_ERR_OTADATA_SIZE;
     }
     for (unsigned i = 0; i < 2; i++) {
         uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
         ota_err_t err =
-            ota_flash_read(flash, otadata->offset + i * OTA_OTADATA_SECTOR_SIZE, raw, sizeof raw);
+            ota_flash_read(flash, ota__otadata_copy_addr(flash, otadata, i), raw, sizeof raw);
         if (err) {
             return err;
         }
@@ -171,20 +203,17 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
     if (!flash || !otadata || !e || sector > 1) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (otadata->size < OTA_OTADATA_SIZE) {
-        return OTA_ERR_OTADATA_SIZE;
-    }
     /* Check the write unit before erasing, so a refused write never leaves a blank copy. */
-    uint32_t unit = flash->write_size > OTA_OTADATA_ENTRY_SIZE ? flash->write_size
-                                                               : OTA_OTADATA_ENTRY_SIZE;
-    if (flash->write_size == 0 || unit > OTA_OTADATA_MAX_WRITE_SIZE || unit % flash->write_size) {
-        return OTA_ERR_OTADATA_WRITE_SIZE;
+    uint32_t unit;
+    ota_err_t err = ota__otadata_check(flash, otadata, &unit);
+    if (err) {
+        return err;
     }
     uint8_t buf[OTA_OTADATA_MAX_WRITE_SIZE];
     memset(buf, flash->erased_value, unit);
     ota_select_entry_encode(e, buf);
 
-    uint32_t addr = otadata->offset + sector * OTA_OTADATA_SECTOR_SIZE;
-    ota_err_t err = ota_flash_erase_range(flash, addr, OTA_OTADATA_SECTOR_SIZE);
+    uint32_t addr = ota__otadata_copy_addr(flash, otadata, sector);
+    err = ota_flash_erase_range(flash, addr, ota_otadata_copy_size(flash));
     return err ? err : ota_flash_write(flash, addr, buf, unit);
 }

@@ -5,6 +5,8 @@
  */
 #include "ota/otadata.h"
 
+#include <string.h>
+
 #define OTA_SLOT_SUBTYPE(slot) ((uint8_t)(OTA_PART_SUBTYPE_OTA_MIN + (slot)))
 
 /* ---- Partition table ------------------------------------------------------- */
@@ -42,8 +44,9 @@ unsigned ota_app_count(const ota_partition_table_t *table)
 /* What every app-side operation starts from. */
 typedef struct otadata_view {
     const ota_partition_t *part;
-    ota_select_entry_t e[2];
-    unsigned app_count; /* the application's definition */
+    ota_select_entry_t e[2];      /* edited by the operation */
+    ota_select_entry_t stored[2]; /* as read */
+    unsigned app_count;           /* the application's definition */
 } otadata_view_t;
 
 static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t *table,
@@ -57,16 +60,48 @@ static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t
         return OTA_ERR_OTADATA_NONE;
     }
     v->app_count = ota_app_count(table);
-    return ota_otadata_read(flash, v->part, v->e);
+    ota_err_t err = ota_otadata_read(flash, v->part, v->e);
+    memcpy(v->stored, v->e, sizeof v->stored);
+    return err;
 }
 
-/* esp_ota_ops' rewrite_ota_seq: new seq and its CRC; label and state as they are in v. */
+/*
+ * The view a writing operation starts from. Hardened: records a boot left
+ * unresolved (only a stock bootloader does) are retired first, so a later cut
+ * can never bring back an entry this operation replaces or erases.
+ */
+static ota_err_t load_view_for_write(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                     ota_writes_t writes, otadata_view_t *v)
+{
+    ota_err_t err = writes > OTA_WRITES_FAITHFUL ? OTA_ERR_INVALID_ARG : load_view(flash, table, v);
+    if (!err && writes == OTA_WRITES_HARDENED) {
+        err = ota_otadata_recover(flash, v->part, false, NULL);
+    }
+    return err;
+}
+
+static bool same_bytes(const ota_select_entry_t *a, const ota_select_entry_t *b)
+{
+    uint8_t x[OTA_OTADATA_ENTRY_SIZE], y[OTA_OTADATA_ENTRY_SIZE];
+    ota_select_entry_encode(a, x);
+    ota_select_entry_encode(b, y);
+    return memcmp(x, y, sizeof x) == 0;
+}
+
+/*
+ * esp_ota_ops' rewrite_ota_seq: new seq and its CRC; label and state as they
+ * are in v. Hardened skips a rewrite that would store the same bytes (ESP-IDF
+ * erases and reprograms them, a power-loss window for nothing).
+ */
 static ota_err_t rewrite(const ota_flash_t *flash, otadata_view_t *v, unsigned sector,
-                         uint32_t seq)
+                         uint32_t seq, ota_writes_t writes)
 {
     v->e[sector].seq = seq;
     v->e[sector].crc = ota_otadata_crc(seq);
-    return ota_otadata_write_entry(flash, v->part, sector, &v->e[sector]);
+    if (writes == OTA_WRITES_HARDENED && same_bytes(&v->e[sector], &v->stored[sector])) {
+        return OTA_OK;
+    }
+    return ota_otadata_store(flash, v->part, sector, &v->e[sector], writes);
 }
 
 /* The active entry, or -1 when there is none or no OTA slot to map it to. */
@@ -82,10 +117,10 @@ static const ota_partition_t *slot_partition(const ota_partition_table_t *table,
 }
 
 ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                    unsigned slot, bool rollback)
+                                    unsigned slot, bool rollback, ota_writes_t writes)
 {
     otadata_view_t v;
-    ota_err_t err = load_view(flash, table, &v);
+    ota_err_t err = load_view_for_write(flash, table, writes, &v);
     if (err) {
         return err;
     }
@@ -106,19 +141,24 @@ ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partitio
         }
     }
     v.e[target].state = rollback ? OTA_IMG_NEW : OTA_IMG_UNDEFINED;
-    return rewrite(flash, &v, target, seq);
+    return rewrite(flash, &v, target, seq, writes);
 }
 
-ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table)
+ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                  ota_writes_t writes)
 {
-    if (!flash || !table) {
+    if (!flash || !table || writes > OTA_WRITES_FAITHFUL) {
         return OTA_ERR_INVALID_ARG;
     }
     const ota_partition_t *part = ota_otadata_partition(table);
     if (!part) {
         return OTA_ERR_OTADATA_NONE;
     }
-    return ota_flash_erase_range(flash, part->offset, part->size);
+    if (writes == OTA_WRITES_HARDENED) {
+        /* Read errors (a partition too small for two copies) are left to the erase. */
+        (void)ota_otadata_recover(flash, part, false, NULL);
+    }
+    return ota_otadata_erase(flash, part, writes);
 }
 
 static bool in_table(const ota_partition_table_t *table, const ota_partition_t *p)
@@ -135,7 +175,8 @@ static bool in_table(const ota_partition_table_t *table, const ota_partition_t *
 
 ota_err_t ota_otadata_set_boot_partition(const ota_flash_t *flash,
                                          const ota_partition_table_t *table,
-                                         const ota_partition_t *p, bool rollback)
+                                         const ota_partition_t *p, bool rollback,
+                                         ota_writes_t writes)
 {
     if (!flash || !table || !p) {
         return OTA_ERR_INVALID_ARG;
@@ -147,12 +188,12 @@ ota_err_t ota_otadata_set_boot_partition(const ota_flash_t *flash,
         return OTA_ERR_INVALID_ARG;
     }
     if (p->subtype == OTA_PART_SUBTYPE_FACTORY) {
-        return ota_otadata_set_factory(flash, table);
+        return ota_otadata_set_factory(flash, table, writes);
     }
     if (!OTA_PART_IS_OTA_SLOT(p)) {
         return OTA_ERR_NOT_SUPPORTED;
     }
-    return ota_otadata_set_boot_slot(flash, table, p->subtype & 0x0Fu, rollback);
+    return ota_otadata_set_boot_slot(flash, table, p->subtype & 0x0Fu, rollback, writes);
 }
 
 /* find_default_boot_partition: factory, else the lowest ota_N, else test. */
@@ -267,10 +308,11 @@ ota_err_t ota_otadata_rollback_possible(const ota_flash_t *flash,
     return err;
 }
 
-ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table)
+ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                 ota_writes_t writes)
 {
     otadata_view_t v;
-    ota_err_t err = load_view(flash, table, &v);
+    ota_err_t err = load_view_for_write(flash, table, writes, &v);
     if (err) {
         return err;
     }
@@ -282,17 +324,17 @@ ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_t
         return OTA_OK;
     }
     v.e[a].state = OTA_IMG_VALID;
-    return rewrite(flash, &v, (unsigned)a, v.e[a].seq);
+    return rewrite(flash, &v, (unsigned)a, v.e[a].seq, writes);
 }
 
 ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                   ota_image_ok_fn image_ok, void *ctx)
+                                   ota_image_ok_fn image_ok, void *ctx, ota_writes_t writes)
 {
     if (!image_ok) {
         return OTA_ERR_INVALID_ARG;
     }
     otadata_view_t v;
-    ota_err_t err = load_view(flash, table, &v);
+    ota_err_t err = load_view_for_write(flash, table, writes, &v);
     if (err) {
         return err;
     }
@@ -304,18 +346,18 @@ ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition
         return OTA_ERR_OTA_ROLLBACK_FAILED;
     }
     v.e[a].state = OTA_IMG_INVALID;
-    return rewrite(flash, &v, (unsigned)a, v.e[a].seq);
+    return rewrite(flash, &v, (unsigned)a, v.e[a].seq, writes);
 }
 
 /* erase_last_boot_app_partition(skip_app_part_erase = !erase_app). */
 static ota_err_t drop_inactive(const ota_flash_t *flash, const ota_partition_table_t *table,
-                               const ota_partition_t *running, bool erase_app)
+                               const ota_partition_t *running, bool erase_app, ota_writes_t writes)
 {
     if (!running) {
         return OTA_ERR_INVALID_ARG;
     }
     otadata_view_t v;
-    ota_err_t err = load_view(flash, table, &v);
+    ota_err_t err = load_view_for_write(flash, table, writes, &v);
     if (err) {
         return err;
     }
@@ -338,22 +380,22 @@ static ota_err_t drop_inactive(const ota_flash_t *flash, const ota_partition_tab
         err = ota_flash_erase_range(flash, p->offset, p->size);
     }
     return err ? err
-               : ota_flash_erase_range(flash, v.part->offset + inactive * OTA_OTADATA_SECTOR_SIZE,
-                                       OTA_OTADATA_SECTOR_SIZE);
+               : ota_flash_erase_range(flash, v.part->offset + inactive * ota_otadata_copy_size(flash),
+                                       ota_otadata_copy_size(flash));
 }
 
 ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running)
+                                          const ota_partition_t *running, ota_writes_t writes)
 {
-    return drop_inactive(flash, table, running, false);
+    return drop_inactive(flash, table, running, false, writes);
 }
 
 ota_err_t ota_otadata_erase_last_boot_app(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running)
+                                          const ota_partition_t *running, ota_writes_t writes)
 {
-    return drop_inactive(flash, table, running, true);
+    return drop_inactive(flash, table, running, true, writes);
 }
 
 ota_err_t ota_otadata_otatool_switch(const ota_flash_t *flash, const ota_partition_table_t *table,
@@ -375,5 +417,6 @@ ota_err_t ota_otadata_otatool_switch(const ota_flash_t *flash, const ota_partiti
     if (base >= 0) {
         err = ota_otadata_next_seq(v.e[base].seq, slot, v.app_count, &seq);
     }
-    return err ? err : rewrite(flash, &v, target, seq);
+    /* otatool's own write, byte for byte: a host tool, not a power-fail path. */
+    return err ? err : rewrite(flash, &v, target, seq, OTA_WRITES_FAITHFUL);
 }

@@ -290,9 +290,8 @@ static void test_argument_errors(void **state)
     put_entry(&f, 0, 1, OTA_IMG_NEW);
     ota_boot_result_t res;
     ota_boot_config_t cfg = f.cfg;
-    cfg.hardened = true;
-    assert_int_equal(ota_boot_select(f.dev.flash, &f.dev.table, &cfg, &res),
-                     OTA_ERR_NOT_SUPPORTED);
+    cfg.writes = (ota_writes_t)(OTA_WRITES_FAITHFUL + 1);
+    assert_int_equal(ota_boot_select(f.dev.flash, &f.dev.table, &cfg, &res), OTA_ERR_INVALID_ARG);
     cfg = f.cfg;
     cfg.check_image = NULL;
     assert_int_equal(ota_boot_select(f.dev.flash, &f.dev.table, &cfg, &res), OTA_ERR_INVALID_ARG);

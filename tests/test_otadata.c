@@ -11,6 +11,9 @@
 #include "otadev.h"
 #include "testutil.h"
 
+/* These tests check ESP-IDF's own write sequences (spec §2.5-§2.8). */
+#define ESP_IDF OTA_WRITES_FAITHFUL
+
 /* ---- helpers --------------------------------------------------------------- */
 
 static void open_dev(tu_otadev_t *dev, unsigned app_count, bool factory)
@@ -22,7 +25,8 @@ static void open_dev(tu_otadev_t *dev, unsigned app_count, bool factory)
 /* Boot once, as the ESP-IDF bootloader would, and name what it starts. */
 static const char *boot(tu_otadev_t *dev, bool rollback)
 {
-    ota_boot_config_t cfg = {.rollback = rollback, .check_image = tu_otadev_check_image, .ctx = dev};
+    ota_boot_config_t cfg = {.rollback = rollback, .check_image = tu_otadev_check_image, .ctx = dev,
+                             .writes = ESP_IDF};
     ota_boot_result_t res;
     assert_int_equal(ota_boot_select(dev->flash, &dev->table, &cfg, &res), OTA_OK);
     return res.partition->label;
@@ -55,7 +59,7 @@ static void put_entry(tu_otadev_t *dev, unsigned sector, uint32_t seq, uint32_t 
 static ota_err_t set_boot(tu_otadev_t *dev, const char *label, bool rollback)
 {
     return ota_otadata_set_boot_partition(dev->flash, &dev->table, tu_otadev_part(dev, label),
-                                          rollback);
+                                          rollback, ESP_IDF);
 }
 
 static const uint8_t *sector_bytes(const tu_otadev_t *dev, unsigned sector)
@@ -293,6 +297,31 @@ static void test_write_unit_padding(void **state)
     }
 }
 
+/* 64 KiB sectors: copy 1 at one sector, each copy erased on its own; one sector is too small. */
+static void test_large_sectors_one_copy_per_sector(void **state)
+{
+    (void)state;
+    tu_otadev_t dev;
+    tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true, .sector_size = 0x10000};
+    tu_otadev_init(&dev, &opts);
+    assert_int_equal(ota_otadata_copy_size(dev.flash), 0x10000);
+    assert_int_equal(set_boot(&dev, "ota_0", false), OTA_OK);
+    assert_int_equal(set_boot(&dev, "ota_1", false), OTA_OK);
+    ota_select_entry_t e[2];
+    tu_otadev_entries(&dev, e);
+    assert_int_equal(e[0].seq, 1);
+    assert_int_equal(e[1].seq, 2);
+    assert_int_equal(dev.log.ops[2].kind, TU_FLASHLOG_ERASE);
+    assert_int_equal(dev.log.ops[2].addr, dev.otadata->offset + 0x10000);
+    assert_string_equal(boot(&dev, false), "ota_1");
+
+    ota_partition_t *od = (ota_partition_t *)dev.otadata;
+    od->size = OTA_OTADATA_SIZE; /* ESP-IDF's size holds one 64 KiB copy at most */
+    assert_int_equal(ota_otadata_read(dev.flash, od, e), OTA_ERR_OTADATA_SIZE);
+    assert_int_equal(set_boot(&dev, "ota_0", false), OTA_ERR_OTADATA_SIZE);
+    tu_otadev_free(&dev);
+}
+
 static void test_write_unit_too_large_erases_nothing(void **state)
 {
     (void)state;
@@ -304,7 +333,7 @@ static void test_write_unit_too_large_erases_nothing(void **state)
     ota_select_entry_make(&e, 1, OTA_IMG_VALID);
     assert_int_equal(ota_otadata_write_entry(dev.flash, dev.otadata, 0, &e),
                      OTA_ERR_OTADATA_WRITE_SIZE);
-    assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, 0, false),
+    assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, 0, false, ESP_IDF),
                      OTA_ERR_OTADATA_WRITE_SIZE);
     assert_int_equal(dev.log.count, 0);
     assert_int_equal(dev.sim.mem[TU_OTADATA_OFFSET], 0x01);
@@ -334,7 +363,7 @@ static void test_small_or_missing_otadata(void **state)
     assert_int_equal(set_boot(&dev, "ota_0", false), OTA_ERR_OTADATA_NONE);
     assert_int_equal(set_boot(&dev, "factory", false), OTA_ERR_OTADATA_NONE);
     assert_int_equal(ota_otadata_boot_partition(dev.flash, &dev.table, &p), OTA_ERR_OTADATA_NONE);
-    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table), OTA_ERR_OTADATA_NONE);
+    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table, ESP_IDF), OTA_ERR_OTADATA_NONE);
     assert_int_equal(ota_boot_select(dev.flash, &dev.table, &cfg, &res), OTA_OK);
     assert_int_equal(res.reason, OTA_BOOT_REASON_NO_OTADATA);
     assert_string_equal(res.partition->label, "factory");
@@ -354,11 +383,11 @@ static void test_set_boot_partition_refusals(void **state)
     assert_int_equal(set_boot(&dev, "nvs", false), OTA_ERR_INVALID_ARG);
     ota_partition_t stranger = *tu_otadev_part(&dev, "ota_0");
     stranger.offset += 0x1000;
-    assert_int_equal(ota_otadata_set_boot_partition(dev.flash, &dev.table, &stranger, false),
+    assert_int_equal(ota_otadata_set_boot_partition(dev.flash, &dev.table, &stranger, false, ESP_IDF),
                      OTA_ERR_NOT_FOUND);
-    assert_int_equal(ota_otadata_set_boot_partition(dev.flash, &dev.table, NULL, false),
+    assert_int_equal(ota_otadata_set_boot_partition(dev.flash, &dev.table, NULL, false, ESP_IDF),
                      OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, 2, false),
+    assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, 2, false, ESP_IDF),
                      OTA_ERR_OTADATA_SLOT);
     assert_int_equal(ota_otadata_otatool_switch(dev.flash, &dev.table, 2), OTA_ERR_OTADATA_SLOT);
     assert_int_equal(dev.log.count, 0);
@@ -376,7 +405,7 @@ static void test_three_slot_sequence_of_spec(void **state)
     tu_otadev_t dev;
     open_dev(&dev, 3, false);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, steps[i].slot, false),
+        assert_int_equal(ota_otadata_set_boot_slot(dev.flash, &dev.table, steps[i].slot, false, ESP_IDF),
                          OTA_OK);
         expect_entry(&dev, steps[i].sector, steps[i].seq, OTA_IMG_UNDEFINED);
         char label[8] = "ota_0";
@@ -421,14 +450,14 @@ static void test_label_kept_on_rewrite(void **state)
     ota_select_entry_make(&e, 1, OTA_IMG_PENDING_VERIFY);
     memcpy(e.label, "factory-upgrade\0\0\0\0\0", 20);
     assert_int_equal(ota_otadata_write_entry(dev.flash, dev.otadata, 0, &e), OTA_OK);
-    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table), OTA_OK);
+    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table, ESP_IDF), OTA_OK);
     ota_select_entry_t now[2];
     tu_otadev_entries(&dev, now);
     assert_int_equal(now[0].state, OTA_IMG_VALID);
     assert_memory_equal(now[0].label, "factory-upgrade\0\0\0\0\0", 20);
     /* Already VALID: nothing is written. */
     tu_flashlog_clear(&dev.log);
-    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table), OTA_OK);
+    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table, ESP_IDF), OTA_OK);
     assert_int_equal(dev.log.count, 0);
     tu_otadev_free(&dev);
 }
@@ -441,15 +470,15 @@ static void test_queries_without_active_entry(void **state)
     const ota_partition_t *p = NULL;
     uint32_t st;
     bool possible = true;
-    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table), OTA_ERR_OTA_NO_ACTIVE);
-    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev),
+    assert_int_equal(ota_otadata_mark_valid(dev.flash, &dev.table, ESP_IDF), OTA_ERR_OTA_NO_ACTIVE);
+    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_ERR_OTA_NO_ACTIVE);
     assert_int_equal(ota_otadata_rollback_possible(dev.flash, &dev.table, tu_otadev_image_ok, &dev,
                                                    &possible),
                      OTA_OK);
     assert_false(possible);
     assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table,
-                                                     tu_otadev_part(&dev, "factory")),
+                                                     tu_otadev_part(&dev, "factory"), ESP_IDF),
                      OTA_ERR_OTA_NO_ACTIVE);
     assert_int_equal(ota_otadata_state_of(dev.flash, &dev.table, tu_otadev_part(&dev, "ota_0"), &st),
                      OTA_ERR_NOT_FOUND);
@@ -506,7 +535,7 @@ static void run_until_ota1_pending(tu_otadev_t *dev)
     expect_entry(dev, 0, 1, OTA_IMG_NEW);
     assert_string_equal(boot(dev, true), "ota_0");
     expect_entry(dev, 0, 1, OTA_IMG_PENDING_VERIFY);
-    assert_int_equal(ota_otadata_mark_valid(dev->flash, &dev->table), OTA_OK);
+    assert_int_equal(ota_otadata_mark_valid(dev->flash, &dev->table, ESP_IDF), OTA_OK);
     expect_entry(dev, 0, 1, OTA_IMG_VALID);
     assert_int_equal(set_boot(dev, "ota_1", true), OTA_OK);
     expect_entry(dev, 1, 2, OTA_IMG_NEW);
@@ -556,7 +585,7 @@ static void test_scenario_c_app_rejects(void **state)
     /* Without a good previous image there is nothing to roll back to: nothing written. */
     tu_otadev_set_bad(&dev, "ota_0", true);
     tu_flashlog_clear(&dev.log);
-    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev),
+    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_ERR_OTA_ROLLBACK_FAILED);
     assert_int_equal(dev.log.count, 0);
 
@@ -566,7 +595,7 @@ static void test_scenario_c_app_rejects(void **state)
                                                    &possible),
                      OTA_OK);
     assert_true(possible);
-    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev),
+    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_OK);
     expect_entry(&dev, 1, 2, OTA_IMG_INVALID);
     assert_string_equal(boot(&dev, true), "ota_0");
@@ -581,10 +610,10 @@ static void test_scenario_c_rollback_to_factory(void **state)
     open_dev(&dev, 2, true);
     put_entry(&dev, 1, 2, OTA_IMG_PENDING_VERIFY);
     tu_otadev_set_bad(&dev, "factory", true);
-    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev),
+    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_ERR_OTA_ROLLBACK_FAILED);
     tu_otadev_set_bad(&dev, "factory", false);
-    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev),
+    assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_OK);
     assert_string_equal(boot(&dev, true), "factory");
     tu_otadev_free(&dev);
@@ -600,24 +629,24 @@ static void test_scenario_d_begin_invalidates_other_slot(void **state)
     const ota_partition_t *ota0 = tu_otadev_part(&dev, "ota_0");
     const ota_partition_t *ota1 = tu_otadev_part(&dev, "ota_1");
     /* The inactive copy designates ota_0: refusing when that is what runs. */
-    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota0),
+    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota0, ESP_IDF),
                      OTA_ERR_OTA_PARTITION_CONFLICT);
-    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, NULL),
+    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, NULL, ESP_IDF),
                      OTA_ERR_INVALID_ARG);
     tu_flashlog_clear(&dev.log);
-    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota1), OTA_OK);
+    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota1, ESP_IDF), OTA_OK);
     expect_blank(&dev, 0);
     expect_entry(&dev, 1, 2, OTA_IMG_VALID);
     assert_int_equal(dev.log.count, 1); /* one sector erase, no app erase */
     uint32_t st;
     assert_int_equal(ota_otadata_state_of(dev.flash, &dev.table, ota0, &st), OTA_ERR_NOT_FOUND);
-    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota1),
+    assert_int_equal(ota_otadata_invalidate_inactive(dev.flash, &dev.table, ota1, ESP_IDF),
                      OTA_ERR_OTADATA_NO_INACTIVE);
 
     /* erase_last_boot_app also wipes the app partition of that copy. */
     put_entry(&dev, 0, 1, OTA_IMG_VALID);
     memset(dev.sim.mem + ota0->offset, 0x00, 16);
-    assert_int_equal(ota_otadata_erase_last_boot_app(dev.flash, &dev.table, ota1), OTA_OK);
+    assert_int_equal(ota_otadata_erase_last_boot_app(dev.flash, &dev.table, ota1, ESP_IDF), OTA_OK);
     expect_blank(&dev, 0);
     for (size_t i = 0; i < ota0->size; i++) {
         if (dev.sim.mem[ota0->offset + i] != 0xFF) {
@@ -655,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_next_seq_examples_and_extremes),
         cmocka_unit_test(test_app_counts),
         cmocka_unit_test(test_write_unit_padding),
+        cmocka_unit_test(test_large_sectors_one_copy_per_sector),
         cmocka_unit_test(test_write_unit_too_large_erases_nothing),
         cmocka_unit_test(test_small_or_missing_otadata),
         cmocka_unit_test(test_set_boot_partition_refusals),

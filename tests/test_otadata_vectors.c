@@ -174,8 +174,11 @@ static void expect_result_ops(const char *what, const ota_boot_result_t *res,
 
 static ota_err_t boot(tu_otadev_t *dev, bool rollback, ota_boot_result_t *res)
 {
-    ota_boot_config_t cfg = {
-        .rollback = rollback, .check_image = tu_otadev_check_image, .ctx = dev};
+    /* ESP-IDF's exact writes: the vectors are its byte sequences. */
+    ota_boot_config_t cfg = {.rollback = rollback,
+                             .check_image = tu_otadev_check_image,
+                             .ctx = dev,
+                             .writes = OTA_WRITES_FAITHFUL};
     return ota_boot_select(dev->flash, &dev->table, &cfg, res);
 }
 
@@ -335,8 +338,8 @@ static void test_every_set_boot_partition_transition(void **state)
 
         tu_otadev_t dev;
         open_device(&dev, get_u32(t, "app_count"), json_bool(json_get(t, "has_factory")), img);
-        ota_err_t err = ota_otadata_set_boot_partition(dev.flash, &dev.table,
-                                                       tu_otadev_part(&dev, target), rollback);
+        ota_err_t err = ota_otadata_set_boot_partition(
+            dev.flash, &dev.table, tu_otadev_part(&dev, target), rollback, OTA_WRITES_FAITHFUL);
         const json_value_t *ops = json_get(t, "flash_ops");
         if (json_bool(json_get(t, "hangs")) || writes_erased_seq(ops)) {
             expect_refused_and_unchanged(what, &dev, err, start, rollback, start_sha);

@@ -11,7 +11,7 @@
 
 static const char k_usage[] =
     "usage: ota app (mark-valid | mark-invalid | state) --flash FLASH [--rollback] [--anti-rollback]\n"
-    "               [--require-signed --pubkey PUB.pem ...]\n"
+    "               [--require-signed --pubkey PUB.pem ...] [--esp-idf-writes]\n"
     "\n"
     "mark-valid    confirm the running app (with --anti-rollback the counter is\n"
     "              raised to its secure_version; exit 1 when its eFuse bits cannot\n"

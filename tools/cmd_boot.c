@@ -12,7 +12,8 @@
 
 static const char k_usage[] =
     "usage: ota boot --flash FLASH [--rollback] [--anti-rollback] [--factory-reset]\n"
-    "                [--test-app] [--require-signed --pubkey PUB.pem ...] [--json]\n"
+    "                [--test-app] [--require-signed --pubkey PUB.pem ...] [--esp-idf-writes]\n"
+    "                [--json]\n"
     "\n"
     "Run the ESP-IDF bootloader's choice on FLASH and apply its otadata writes;\n"
     "print the partition that boots, its app descriptor, why it was chosen, the\n"
@@ -20,7 +21,9 @@ static const char k_usage[] =
     "--rollback / --anti-rollback: CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE /\n"
     "_ANTI_ROLLBACK (the counter and its eFuse bits live in FLASH.state).\n"
     DEVCLI_TRUST_USAGE
-    "--factory-reset and --test-app: the GPIOs held at this power-on. Exit 0\n"
+    "--factory-reset and --test-app: the GPIOs held at this power-on.\n"
+    "--esp-idf-writes: ESP-IDF's exact otadata writes instead of libota's\n"
+    "power-loss safe ones. Exit 0\n"
     "booted, 1 nothing bootable (FLASH is then left as it was), 2 error.\n";
 
 static const char *reason_code(ota_boot_reason_t r)
@@ -47,6 +50,18 @@ static void json_field(const char *name, const char *value, bool last)
     printf("\"%s\": ", name);
     cli_json_str(stdout, value);
     printf(last ? "" : ", ");
+}
+
+static const char *op_name(ota_boot_op_kind_t kind)
+{
+    switch (kind) {
+    case OTA_BOOT_OP_WRITE_ENTRY:
+        return "write";
+    case OTA_BOOT_OP_RESTORE_ENTRY:
+        return "restore";
+    default:
+        return "erase";
+    }
 }
 
 /* "anti_rollback_counter": {value, bits, remaining, raise_error}, "rejected": [...], */
@@ -100,7 +115,7 @@ static void print_json(const hostdev_t *d, const ota_boot_result_t *res, const o
     for (size_t i = 0; i < res->op_count; i++) {
         const ota_boot_op_t *op = &res->ops[i];
         printf("%s{\"op\": \"%s\", \"sector\": %u, \"seq\": %" PRIu32 ", \"state\": ", i ? ", " : "",
-               op->kind == OTA_BOOT_OP_WRITE_ENTRY ? "write" : "erase", op->sector, op->entry.seq);
+               op_name(op->kind), op->sector, op->entry.seq);
         cli_json_str(stdout, ota_img_state_name(op->entry.state));
         printf(", \"ok\": %s}", op->err ? "false" : "true");
     }
@@ -121,6 +136,9 @@ static void print_text(const hostdev_t *d, const ota_boot_result_t *res, const o
         const ota_boot_op_t *op = &res->ops[i];
         if (op->kind == OTA_BOOT_OP_ERASE_OTADATA) {
             printf("otadata: erased (factory reset)\n");
+        } else if (op->kind == OTA_BOOT_OP_RESTORE_ENTRY) {
+            printf("otadata: entry %u restored to seq %" PRIu32 " %s (a power cut interrupted its rewrite)\n",
+                   op->sector, op->entry.seq, ota_img_state_name(op->entry.state));
         } else {
             printf("otadata: entry %u <- seq %" PRIu32 " %s%s\n", op->sector, op->entry.seq,
                    ota_img_state_name(op->entry.state), op->err ? " (write failed)" : "");

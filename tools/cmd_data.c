@@ -166,7 +166,8 @@ static int data_switch(hostdev_t *d, const struct data_args *a)
 
 static int data_erase(hostdev_t *d)
 {
-    ota_err_t err = ota_otadata_set_factory(&d->sim.flash, &d->table);
+    /* otatool erase_otadata: the whole partition in one go, as the tool does. */
+    ota_err_t err = ota_otadata_set_factory(&d->sim.flash, &d->table, OTA_WRITES_FAITHFUL);
     return err ? cli_error("data erase: %s", ota_strerror(err)) : 0;
 }
 

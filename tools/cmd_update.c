@@ -12,7 +12,7 @@
 #include "devcli.h"
 
 static const char k_usage[] =
-    "usage: ota update --flash FLASH [--rollback] [--anti-rollback]\n"
+    "usage: ota update --flash FLASH [--rollback] [--anti-rollback] [--esp-idf-writes]\n"
     "                  [--require-signed --pubkey PUB.pem ...] IMAGE_FILE\n"
     "\n"
     "As the running app (from FLASH.state; run `ota boot` first): write IMAGE_FILE\n"

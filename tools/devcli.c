@@ -65,6 +65,8 @@ bool devcli_build_option(const char *arg, hostdev_build_t *build)
         build->rollback = true;
     } else if (!strcmp(arg, "--anti-rollback")) {
         build->rollback = build->anti_rollback = true;
+    } else if (!strcmp(arg, "--esp-idf-writes")) {
+        build->writes = OTA_WRITES_FAITHFUL;
     } else {
         return false;
     }

@@ -25,7 +25,8 @@ void devcli_close(hostdev_t *d);
 /* "ota: error: <what>: <d->error or ota_strerror(err)>"; returns CLI_EXIT_USAGE. */
 int devcli_error(const hostdev_t *d, const char *what, ota_err_t err);
 
-/* Parse the build options shared by boot and update; returns true if argv[*i] was one. */
+/* Parse the build options shared by boot, update and app (--rollback, --anti-rollback,
+ * --esp-idf-writes); returns true if argv[*i] was one. */
 bool devcli_build_option(const char *arg, hostdev_build_t *build);
 
 /* --require-signed and its keys (--pubkey PUB.pem, repeatable): the device's eFuse digests. */

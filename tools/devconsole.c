@@ -88,7 +88,8 @@ static void report_otadata(devcon_t *c, hostdev_t *d, const ota_boot_result_t *r
         if (op->kind == OTA_BOOT_OP_ERASE_OTADATA) {
             devcon_log(c, 'I', "boot", "otadata erased (factory reset)");
         } else {
-            report_entry(c, "write", op->sector, &op->entry);
+            report_entry(c, op->kind == OTA_BOOT_OP_RESTORE_ENTRY ? "restore" : "write", op->sector,
+                         &op->entry);
         }
     }
     const ota_partition_t *od = ota_otadata_partition(&d->table);

@@ -440,6 +440,7 @@ ota_err_t hostdev_boot(hostdev_t *d, const hostdev_build_t *build, const hostdev
         .factory_reset_request = pins->factory_reset,
         .factory_reset_labels = pins->factory_reset_labels,
         .factory_reset_erase_otadata = pins->factory_reset,
+        .writes = build->writes,
     };
     err = ota_boot_select(&d->sim.flash, &d->table, &cfg, res);
     d->state.boots++;
@@ -486,6 +487,7 @@ ota_err_t hostdev_app(hostdev_t *d, const hostdev_build_t *build)
         .scratch = d->scratch,
         .scratch_len = sizeof d->scratch,
         .rollback = build->rollback || build->anti_rollback,
+        .otadata_writes = build->writes,
         .anti_rollback = build->anti_rollback,
         .read_secure_version = read_counter,
         .raise_secure_version = raise_counter,

@@ -58,6 +58,7 @@ typedef struct hostdev_build {
     /* Secure Boot v2: with keys, bootloader and app accept only app images
      * signed by one of them (ota_sig_policy_check, any scheme). */
     hostdev_keys_t require_signed;
+    ota_writes_t writes; /* otadata writes of bootloader and app: hardened (default) or ESP-IDF's */
 } hostdev_build_t;
 
 /* The anti-rollback counter as eFuse holds it. */

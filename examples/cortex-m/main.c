@@ -109,7 +109,7 @@ static bool factory_install(device_t *d, const uint8_t *img, const uint8_t *end)
         err = ota_flash_write(&d->flash, p->offset, img, (size_t)(end - img));
     }
     if (!err) {
-        err = ota_otadata_set_boot_partition(&d->flash, &d->table, p, false);
+        err = ota_otadata_set_boot_partition(&d->flash, &d->table, p, false, OTA_WRITES_HARDENED);
     }
     return step("factory programming of ota_0", "", err);
 }

@@ -11,6 +11,7 @@
  * to the image; the caller does that with result.partition.
  *
  * Differences from ESP-IDF, all on the safe side:
+ *   - by default otadata writes are power-loss safe (cfg->writes, ota/otadata.h);
  *   - otadata write and counter raise errors are recorded in the result
  *     (ESP-IDF only logs them);
  *   - with anti-rollback, an entry counts as valid only if check_image accepts
@@ -63,10 +64,12 @@ typedef struct ota_boot_config {
     bool factory_reset_erase_otadata; /* CONFIG_BOOTLOADER_OTA_DATA_ERASE */
 
     /*
-     * Reserved for a power-fail hardened mode (spec §2.9: in-place rewrites of
-     * the active copy are erase-then-program). Not implemented: must be false.
+     * How otadata is written (ota/otadata.h). HARDENED (the default) first
+     * resolves journal records of writes a power cut interrupted, putting a
+     * cut copy's previous entry back, and journals its own rewrites; FAITHFUL
+     * is ESP-IDF's bootloader byte for byte.
      */
-    bool hardened;
+    ota_writes_t writes;
 } ota_boot_config_t;
 
 typedef enum ota_boot_reason {
@@ -84,6 +87,7 @@ const char *ota_boot_reason_text(ota_boot_reason_t reason);
 typedef enum ota_boot_op_kind {
     OTA_BOOT_OP_WRITE_ENTRY,   /* erase copy `sector`, program `entry` */
     OTA_BOOT_OP_ERASE_OTADATA, /* factory reset erased every otadata partition (one op, first error) */
+    OTA_BOOT_OP_RESTORE_ENTRY, /* hardened: copy `sector` got back the entry a cut rewrite lost */
 } ota_boot_op_kind_t;
 
 typedef struct ota_boot_op {
@@ -93,8 +97,9 @@ typedef struct ota_boot_op {
     ota_err_t err; /* result of the flash operation; the boot went on regardless */
 } ota_boot_op_t;
 
-/* Selection writes at most 2 entries; a factory reset adds an erase and a second selection. */
-#define OTA_BOOT_MAX_OPS 6u
+/* Recovery restores at most 2 entries, selection writes at most 2; a factory
+ * reset adds an erase and a second selection. */
+#define OTA_BOOT_MAX_OPS 8u
 
 typedef struct ota_boot_result {
     const ota_partition_t *partition; /* the image to start (points into the table); NULL on error */
@@ -113,9 +118,9 @@ typedef struct ota_boot_result {
 
 /*
  * Decide what to boot and perform the bootloader's otadata writes.
- * Errors: OTA_ERR_INVALID_ARG (NULL flash/table/cfg/out, no check_image, or
- * anti_rollback without raise_version), OTA_ERR_NOT_SUPPORTED (cfg->hardened),
- * OTA_ERR_OTADATA_SIZE (otadata smaller than 0x2000: ESP-IDF resets),
+ * Errors: OTA_ERR_INVALID_ARG (NULL flash/table/cfg/out, no check_image,
+ * anti_rollback without raise_version, unknown cfg->writes),
+ * OTA_ERR_OTADATA_SIZE (otadata smaller than two copies: ESP-IDF resets),
  * flash read errors on otadata, OTA_ERR_BOOT_NO_TEST_APP (test requested, no
  * test partition), OTA_ERR_BOOT_NO_IMAGE (nothing bootable). On error *out
  * still lists the writes already done.

@@ -82,7 +82,7 @@ extern "C" {
     X(OTA_ERR_IMG_SIG_REVOKED, 535, "image: signing key is revoked") \
     X(OTA_ERR_IMG_SIG_DIGEST, 536, "image: signed digest does not match the image") \
     X(OTA_ERR_IMG_SIG_INVALID, 537, "image: signature does not verify") \
-    X(OTA_ERR_OTADATA_SIZE, 600, "otadata partition smaller than 0x2000") \
+    X(OTA_ERR_OTADATA_SIZE, 600, "otadata partition smaller than two copies (0x2000 on 4 KiB sectors)") \
     X(OTA_ERR_OTADATA_NONE, 601, "no otadata partition") \
     X(OTA_ERR_BOOT_NO_IMAGE, 602, "no bootable image") \
     X(OTA_ERR_BOOT_SEQ_OVERFLOW, 603, "otadata sequence number would overflow") \

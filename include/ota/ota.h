@@ -16,6 +16,8 @@
  *
  * Differences from ESP-IDF, all towards "never brick, never damage the running
  * image or the active otadata" (docs/DESIGN.md, "Update sessions"):
+ *   - otadata writes are power-loss safe unless cfg.otadata_writes asks for
+ *     ESP-IDF's exact sequence (docs/DESIGN.md, "Power-loss safety");
  *   - begin checks everything before it creates the session or touches flash:
  *     a refused begin leaves no live session (ESP-IDF leaks one, §9.2);
  *   - begin refuses the otadata partition, any partition overlapping the
@@ -81,6 +83,7 @@ typedef struct ota_config {
     uint8_t *scratch;                   /* required, scratch_len >= OTA_SCRATCH_MIN */
     size_t scratch_len;
     bool rollback;      /* CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE of the app build */
+    ota_writes_t otadata_writes; /* HARDENED (default) or ESP-IDF's FAITHFUL sequence (ota/otadata.h) */
     bool anti_rollback; /* CONFIG_BOOTLOADER_APP_ANTI_ROLLBACK (requires rollback) */
     /* Anti-rollback counter accessors, both required with anti_rollback. */
     ota_secure_version_read_fn read_secure_version;
@@ -142,7 +145,7 @@ struct ota_session {
  * entry). Errors: OTA_ERR_INVALID_ARG (NULL ctx/cfg, a required field
  * missing, scratch smaller than OTA_SCRATCH_MIN, anti_rollback without
  * rollback or without the counter accessors, running not an app partition of
- * the table), OTA_ERR_NOT_SUPPORTED (flash sector size 0, write unit 0 or
+ * the table, unknown otadata_writes), OTA_ERR_NOT_SUPPORTED (flash sector size 0, write unit 0 or
  * above OTA_SESSION_TAIL_MAX).
  */
 ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg);

@@ -16,8 +16,12 @@
  * forever or writes the "erased" sequence 0xFFFFFFFF, spec §9 / vectors note
  * 6), these functions return OTA_ERR_BOOT_SEQ_OVERFLOW and write nothing.
  *
- * Flash requirements: the flash sector size must divide 0x1000 (each otadata
- * copy is erased on its own) and the write granularity must be at most
+ * Flash requirements: copy i lives at partition offset i * copy size, where
+ * the copy size is max(0x1000, flash sector size) (ota_otadata_copy_size),
+ * so each copy is erased on its own; the partition must hold two copies.
+ * With 4 KiB (or smaller) sectors that is ESP-IDF's layout exactly (copies
+ * at 0 and 0x1000, partition >= 0x2000); larger sectors are a libota
+ * generalisation (docs/DESIGN.md). The write granularity must be at most
  * OTA_OTADATA_MAX_WRITE_SIZE (an entry is padded with the erased value up to
  * one write unit).
  */
@@ -36,8 +40,8 @@
 extern "C" {
 #endif
 
-#define OTA_OTADATA_SIZE 0x2000u         /* minimum partition size: two copies */
-#define OTA_OTADATA_SECTOR_SIZE 0x1000u  /* copy i lives at partition offset i * this */
+#define OTA_OTADATA_SIZE 0x2000u         /* minimum partition size on 4 KiB sectors: two copies */
+#define OTA_OTADATA_SECTOR_SIZE 0x1000u  /* ESP-IDF's copy size: copy i at partition offset i * this */
 #define OTA_OTADATA_ENTRY_SIZE 32u
 #define OTA_OTADATA_LABEL_LEN 20u
 #define OTA_OTADATA_SEQ_ERASED 0xFFFFFFFFu
@@ -136,29 +140,90 @@ unsigned ota_app_count(const ota_partition_table_t *table);
 
 /* ---- Flash access ------------------------------------------------------ */
 
+/* Bytes per copy on this flash: max(OTA_OTADATA_SECTOR_SIZE, sector size). */
+uint32_t ota_otadata_copy_size(const ota_flash_t *flash);
+
 /*
  * Read both entries of the otadata partition. Errors: OTA_ERR_INVALID_ARG,
- * OTA_ERR_OTADATA_SIZE (partition smaller than 0x2000), flash errors.
+ * OTA_ERR_OTADATA_SIZE (partition smaller than two copies), flash errors.
  */
 ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otadata,
                            ota_select_entry_t e[2]);
 
 /*
  * Store e as copy `sector` (0 or 1) exactly as given (the caller sets crc):
- * erase that 4 KiB sector, then program the 32 bytes, padded with the erased
- * value up to the flash write unit. The other copy is not touched.
+ * erase that copy, then program the 32 bytes, padded with the erased value up
+ * to the flash write unit. The other copy is not touched.
  * Errors: OTA_ERR_INVALID_ARG (sector > 1), OTA_ERR_OTADATA_SIZE,
  * OTA_ERR_OTADATA_WRITE_SIZE (write unit > OTA_OTADATA_MAX_WRITE_SIZE),
- * flash errors (OTA_ERR_FLASH_ALIGN when the sector size does not divide 0x1000).
+ * flash errors (OTA_ERR_FLASH_ALIGN when the partition is not sector-aligned).
  */
 ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
                                   unsigned sector, const ota_select_entry_t *e);
 
+/* ---- How otadata is written (power-loss safety) ----------------------------- */
+
+/*
+ * ESP-IDF rewrites a copy by erasing it, then programming the entry: a power
+ * cut in between leaves that copy blank (spec §2.9). When the copy held the
+ * active entry (mark valid/invalid, a "same slot" set_boot, the bootloader's
+ * NEW -> PENDING_VERIFY and PENDING_VERIFY -> ABORTED), the device then boots
+ * an older slot or factory, and a pending image disappears without a trace.
+ *
+ * OTA_WRITES_HARDENED (the default): before a copy that holds an entry (right
+ * CRC) is rewritten, its 32 bytes are journaled in the erased spare area of
+ * the other copy (after that copy's entry), and the record is marked done
+ * once the new entry is programmed. ota_otadata_recover() puts the previous
+ * entry back if the rewrite was cut, so every cut leaves the old or the new
+ * entry. Erasing all of otadata takes the inactive copy first. The entries
+ * themselves are exactly ESP-IDF's: a stock bootloader or app reads every
+ * state correctly (it does not see the journal, so with a stock bootloader a
+ * cut inside such a rewrite still behaves as in ESP-IDF).
+ *
+ * OTA_WRITES_FAITHFUL: ESP-IDF's exact write sequence, for comparison and
+ * for the vectors. docs/DESIGN.md, "Power-loss safety", has the details.
+ */
+typedef enum ota_writes {
+    OTA_WRITES_HARDENED = 0,
+    OTA_WRITES_FAITHFUL = 1,
+} ota_writes_t;
+
+/*
+ * Store e as copy `sector` as `writes` says: FAITHFUL is
+ * ota_otadata_write_entry(); HARDENED journals the copy's current entry
+ * first when it has a right CRC. Errors: those of ota_otadata_write_entry().
+ */
+ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            unsigned sector, const ota_select_entry_t *e, ota_writes_t writes);
+
+/*
+ * Resolve journal records of hardened writes that were cut by a power loss.
+ * With `restore` (a bootloader, before it reads otadata), a copy whose
+ * rewrite was cut and that holds no entry with a right CRC gets its previous
+ * entry back; without (an application: the boot already happened on what is
+ * on flash) records are only retired. *restored (may be NULL) gets bit i set
+ * when copy i was rewritten. Errors: OTA_ERR_INVALID_ARG,
+ * OTA_ERR_OTADATA_SIZE, OTA_ERR_OTADATA_WRITE_SIZE, flash errors.
+ */
+ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *otadata,
+                              bool restore, unsigned *restored);
+
+/*
+ * Erase the whole otadata partition (the factory app boots next). HARDENED
+ * erases the copy that is not active first, so until the active entry is
+ * erased it still decides the boot. Errors: OTA_ERR_INVALID_ARG, flash errors.
+ */
+ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            ota_writes_t writes);
+
 /* ---- Application-side operations (esp_ota_ops) --------------------------- */
 /*
- * Common errors: OTA_ERR_INVALID_ARG (NULL arguments), OTA_ERR_OTADATA_NONE
- * (the table has no otadata partition), OTA_ERR_OTADATA_SIZE, flash errors.
- * The app_count used is the application's (ota_app_count()).
+ * Common errors: OTA_ERR_INVALID_ARG (NULL arguments, unknown `writes`),
+ * OTA_ERR_OTADATA_NONE (the table has no otadata partition),
+ * OTA_ERR_OTADATA_SIZE, flash errors. The app_count used is the
+ * application's (ota_app_count()). Operations that write take `writes`; in
+ * HARDENED mode they first retire journal records a boot left unresolved
+ * (ota_otadata_recover without restore).
  */
 
 /*
@@ -171,10 +236,11 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
  * (nothing written).
  */
 ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                    unsigned slot, bool rollback);
+                                    unsigned slot, bool rollback, ota_writes_t writes);
 
-/* Boot the factory app next: erase the whole otadata partition. */
-ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table);
+/* Boot the factory app next: erase the whole otadata partition (ota_otadata_erase). */
+ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                  ota_writes_t writes);
 
 /*
  * esp_ota_set_boot_partition_skip_validate: factory -> set_factory, ota_N ->
@@ -186,7 +252,8 @@ ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_
  */
 ota_err_t ota_otadata_set_boot_partition(const ota_flash_t *flash,
                                          const ota_partition_table_t *table,
-                                         const ota_partition_t *p, bool rollback);
+                                         const ota_partition_t *p, bool rollback,
+                                         ota_writes_t writes);
 
 /*
  * esp_ota_get_boot_partition: the partition the bootloader will try first
@@ -230,7 +297,8 @@ ota_err_t ota_otadata_rollback_possible(const ota_flash_t *flash,
  * necessarily the running app, §9.10) to VALID; nothing is written when it
  * already is. Errors: OTA_ERR_OTA_NO_ACTIVE (no active entry or no OTA slots).
  */
-ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table);
+ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                 ota_writes_t writes);
 
 /*
  * esp_ota_mark_app_invalid_rollback: if a rollback is possible, set the
@@ -238,7 +306,7 @@ ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_t
  * OTA_ERR_OTA_ROLLBACK_FAILED (nothing to roll back to; nothing written).
  */
 ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition_table_t *table,
-                                   ota_image_ok_fn image_ok, void *ctx);
+                                   ota_image_ok_fn image_ok, void *ctx, ota_writes_t writes);
 
 /*
  * esp_ota_invalidate_inactive_ota_data_slot: erase the copy that is not
@@ -250,7 +318,7 @@ ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition
  */
 ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running);
+                                          const ota_partition_t *running, ota_writes_t writes);
 
 /*
  * esp_ota_erase_last_boot_app_partition: like invalidate_inactive, but first
@@ -258,7 +326,7 @@ ota_err_t ota_otadata_invalidate_inactive(const ota_flash_t *flash,
  */
 ota_err_t ota_otadata_erase_last_boot_app(const ota_flash_t *flash,
                                           const ota_partition_table_t *table,
-                                          const ota_partition_t *running);
+                                          const ota_partition_t *running, ota_writes_t writes);
 
 /*
  * otatool.py switch_ota_partition --slot N (§6.2), bit-compatible: validity is

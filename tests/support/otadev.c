@@ -6,8 +6,8 @@
 #include "ota_port/hash_mbedtls.h"
 #include "testutil.h"
 
-#define APP_SIZE 0x10000u
-#define FLASH_SIZE 0x200000u
+#define APP_ALIGN 0x10000u
+#define MIN_FLASH_SIZE 0x200000u
 
 static void add_part(tu_otadev_t *dev, const char *label, uint8_t type, uint8_t subtype,
                      uint32_t offset, uint32_t size)
@@ -18,34 +18,63 @@ static void add_part(tu_otadev_t *dev, const char *label, uint8_t type, uint8_t 
     snprintf(p->label, sizeof p->label, "%s", label);
 }
 
+static uint32_t align_up(uint32_t v, uint32_t unit)
+{
+    return (v + unit - 1u) / unit * unit;
+}
+
+/* nvs, otadata, phy_init: the vectors' offsets on 4 KiB sectors, else one sector each
+ * (otadata two) from 0x10000. Returns where the apps start. */
+static uint32_t add_data_parts(tu_otadev_t *dev, uint32_t sector)
+{
+    if (sector <= 0x1000u) {
+        add_part(dev, "nvs", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_NVS, 0x9000, 0x4000);
+        add_part(dev, "otadata", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA, TU_OTADATA_OFFSET,
+                 OTA_OTADATA_SIZE);
+        add_part(dev, "phy_init", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_PHY, 0xF000, 0x1000);
+        return 0x10000u;
+    }
+    add_part(dev, "nvs", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_NVS, 0x10000, sector);
+    add_part(dev, "otadata", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA, 0x10000 + sector,
+             2 * sector);
+    add_part(dev, "phy_init", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_PHY, 0x10000 + 3 * sector,
+             sector);
+    return align_up(0x10000u + 4 * sector, APP_ALIGN);
+}
+
+/* [factory], ota_0 .. ota_{n-1}, [test] from off; returns the end. */
+static uint32_t add_apps(tu_otadev_t *dev, const tu_otadev_opts_t *opts, uint32_t off)
+{
+    uint32_t size = align_up(opts->app_size ? opts->app_size : APP_ALIGN, APP_ALIGN);
+    if (opts->has_factory) {
+        add_part(dev, "factory", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_FACTORY, off, size);
+        off += size;
+    }
+    for (unsigned i = 0; i < opts->app_count; i++, off += size) {
+        char label[16];
+        snprintf(label, sizeof label, "ota_%u", i);
+        add_part(dev, label, OTA_PART_TYPE_APP, (uint8_t)(OTA_PART_SUBTYPE_OTA_MIN + i), off,
+                 size);
+    }
+    if (opts->has_test) {
+        add_part(dev, "test", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_TEST, off, size);
+        off += size;
+    }
+    return off;
+}
+
 void tu_otadev_init(tu_otadev_t *dev, const tu_otadev_opts_t *opts)
 {
     memset(dev, 0, sizeof *dev);
     dev->opts = *opts;
     assert_true(opts->app_count <= 16);
-    ota_simflash_geometry_t geo = {FLASH_SIZE, 0x1000, opts->write_size ? opts->write_size : 1};
+    uint32_t sector = opts->sector_size ? opts->sector_size : 0x1000u;
+    uint32_t end = add_apps(dev, opts, add_data_parts(dev, sector));
+    uint32_t size = opts->tight_flash || end > MIN_FLASH_SIZE ? align_up(end, sector) : MIN_FLASH_SIZE;
+    ota_simflash_geometry_t geo = {size, sector, opts->write_size ? opts->write_size : 1};
     assert_int_equal(ota_simflash_init_ram(&dev->sim, &geo), OTA_OK);
     tu_flashlog_init(&dev->log, &dev->sim.flash);
     dev->flash = &dev->log.flash;
-
-    add_part(dev, "nvs", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_NVS, 0x9000, 0x4000);
-    add_part(dev, "otadata", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_OTA, TU_OTADATA_OFFSET,
-             OTA_OTADATA_SIZE);
-    add_part(dev, "phy_init", OTA_PART_TYPE_DATA, OTA_PART_SUBTYPE_DATA_PHY, 0xF000, 0x1000);
-    uint32_t off = 0x10000;
-    if (opts->has_factory) {
-        add_part(dev, "factory", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_FACTORY, off, APP_SIZE);
-        off += APP_SIZE;
-    }
-    for (unsigned i = 0; i < opts->app_count; i++, off += APP_SIZE) {
-        char label[16];
-        snprintf(label, sizeof label, "ota_%u", i);
-        add_part(dev, label, OTA_PART_TYPE_APP, (uint8_t)(OTA_PART_SUBTYPE_OTA_MIN + i), off,
-                 APP_SIZE);
-    }
-    if (opts->has_test) {
-        add_part(dev, "test", OTA_PART_TYPE_APP, OTA_PART_SUBTYPE_TEST, off, APP_SIZE);
-    }
     dev->otadata = &dev->table.entries[1];
 }
 
@@ -83,14 +112,14 @@ void tu_otadev_set_version(tu_otadev_t *dev, const char *label, uint32_t version
 
 void tu_otadev_poke_otadata(tu_otadev_t *dev, const uint8_t *img, size_t len)
 {
-    assert_true(len <= OTA_OTADATA_SIZE);
-    memset(dev->sim.mem + TU_OTADATA_OFFSET, 0xFF, OTA_OTADATA_SIZE);
-    memcpy(dev->sim.mem + TU_OTADATA_OFFSET, img, len);
+    assert_true(len <= dev->otadata->size);
+    memset(dev->sim.mem + dev->otadata->offset, 0xFF, dev->otadata->size);
+    memcpy(dev->sim.mem + dev->otadata->offset, img, len);
 }
 
 const uint8_t *tu_otadev_otadata_bytes(const tu_otadev_t *dev)
 {
-    return dev->sim.mem + TU_OTADATA_OFFSET;
+    return dev->sim.mem + dev->otadata->offset;
 }
 
 void tu_hex(const uint8_t *buf, size_t len, char *out)
@@ -104,14 +133,15 @@ void tu_hex(const uint8_t *buf, size_t len, char *out)
 void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65])
 {
     uint8_t digest[OTA_SHA256_LEN];
-    ota_port_sha256(tu_otadev_otadata_bytes(dev), OTA_OTADATA_SIZE, digest);
+    ota_port_sha256(tu_otadev_otadata_bytes(dev), dev->otadata->size, digest);
     tu_hex(digest, sizeof digest, hex);
 }
 
 void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2])
 {
     for (unsigned i = 0; i < 2; i++) {
-        ota_select_entry_decode(tu_otadev_otadata_bytes(dev) + i * OTA_OTADATA_SECTOR_SIZE, &e[i]);
+        ota_select_entry_decode(tu_otadev_otadata_bytes(dev) + i * ota_otadata_copy_size(&dev->sim.flash),
+                                &e[i]);
     }
 }
 
@@ -150,6 +180,7 @@ void tu_otadev_config(tu_otadev_t *dev, ota_config_t *cfg, const char *running, 
         .scratch = dev->scratch,
         .scratch_len = sizeof dev->scratch,
         .rollback = rollback,
+        .otadata_writes = dev->opts.writes,
     };
 }
 

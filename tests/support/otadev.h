@@ -2,7 +2,9 @@
  * A simulated ESP-style device for otadata / boot tests: a RAM simflash
  * behind a flashlog, and a partition table built in code like the vectors'
  * tables (nvs, otadata at 0xD000, phy, [factory], ota_0 .. ota_{n-1}, [test]),
- * with small app partitions. Images are not real: tu_otadev_image_ok and
+ * with 64 KiB app partitions by default. With sectors larger than 4 KiB every
+ * data partition is sector-aligned (nvs one sector, otadata two, phy one,
+ * from 0x10000) and the apps follow on the next 64 KiB boundary. Images are not real: tu_otadev_image_ok and
  * tu_otadev_check_image accept every app partition unless the test marks it
  * bad, and report the secure_version the test set. tu_otadev_ctx() gives an
  * ota_ctx_t that verifies real images instead (put them with tu_otadev_put).
@@ -26,7 +28,11 @@ typedef struct tu_otadev_opts {
     unsigned app_count;  /* ota_0 .. ota_{app_count-1} */
     bool has_factory;
     bool has_test;
-    uint32_t write_size; /* 0 = 1 */
+    uint32_t write_size;  /* 0 = 1 */
+    uint32_t sector_size; /* 0 = 0x1000 */
+    uint32_t app_size;    /* bytes per app partition, 0 = 0x10000; rounded up to 64 KiB */
+    bool tight_flash;     /* the flash ends with the last partition (default: at least 2 MiB) */
+    ota_writes_t writes;  /* otadata writes of tu_otadev_ctx() contexts */
 } tu_otadev_opts_t;
 
 typedef struct tu_otadev {
@@ -55,13 +61,14 @@ const ota_partition_t *tu_otadev_part(const tu_otadev_t *dev, const char *label)
 void tu_otadev_set_bad(tu_otadev_t *dev, const char *label, bool bad);
 void tu_otadev_set_version(tu_otadev_t *dev, const char *label, uint32_t version);
 
-/* Put raw otadata bytes (len <= 0x2000) at the otadata partition, bypassing the log. */
+/* Put raw otadata bytes (len <= partition size) at the otadata partition, the
+ * rest erased, bypassing the log. */
 void tu_otadev_poke_otadata(tu_otadev_t *dev, const uint8_t *img, size_t len);
 
-/* The 0x2000 otadata bytes as they are now. */
+/* The otadata partition's bytes as they are now (0x2000 on 4 KiB sectors). */
 const uint8_t *tu_otadev_otadata_bytes(const tu_otadev_t *dev);
 
-/* SHA-256 of the 0x2000 otadata bytes as lowercase hex (65 bytes with NUL). */
+/* SHA-256 of the otadata partition's bytes as lowercase hex (65 bytes with NUL). */
 void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65]);
 
 /* The two entries as stored now. */

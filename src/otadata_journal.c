@@ -1,0 +1,290 @@
+/*
+ * Power-loss safe otadata writes (OTA_WRITES_HARDENED, docs/DESIGN.md
+ * "Power-loss safety"): the journal that makes the rewrite of a copy atomic,
+ * the recovery a bootloader runs, and erasing otadata in a safe order. Part of
+ * what a bootloader links, with otadata.c and boot.c.
+ *
+ * A copy's entry changes only by erasing the copy; between the erase and the
+ * program it is gone. So when the entry holds anything (right CRC), its 32
+ * bytes are first recorded in the other copy's spare area, which ESP-IDF never
+ * reads (it reads the first 32 bytes of each copy only) and which is erased
+ * whenever that copy is rewritten. Slots follow the other copy's entry unit:
+ *
+ *   body (padded to the write unit): magic | target copy | the target's
+ *        previous 32 bytes | CRC-32 of the 40 bytes before          (44 bytes)
+ *   done mark (padded to the write unit): programmed to 0; any byte that is
+ *        not erased means done, so a torn mark counts as done         (4 bytes)
+ *
+ * Records are appended at the first free slot and resolved before the next
+ * hardened write, so at most one is live (not done) and nothing after the
+ * first free slot matters (it can only be what a cut erase left behind).
+ */
+#include <string.h>
+
+#include "bytes_le.h"
+#include "otadata_internal.h"
+
+#define JNL_MAGIC 0x4A41544Fu /* "OTAJ" */
+#define JNL_BODY_LEN 44u
+#define JNL_CRC_AT 40u
+#define JNL_MARK_LEN 4u
+
+typedef struct jnl {
+    const ota_flash_t *flash;
+    const ota_partition_t *part;
+    uint32_t first;      /* offset of slot 0 in a copy: the entry's write unit */
+    uint32_t body, mark; /* padded lengths */
+    uint32_t count;      /* slots per copy */
+} jnl_t;
+
+/* The last live record for one target, and where the next record goes. */
+typedef struct jnl_scan {
+    int free_slot; /* -1: the copy is full */
+    int live_slot; /* -1: none */
+    uint8_t live_body[JNL_BODY_LEN];
+} jnl_scan_t;
+
+static uint32_t pad(uint32_t len, uint32_t unit)
+{
+    return (len + unit - 1u) / unit * unit;
+}
+
+static ota_err_t jnl_open(const ota_flash_t *flash, const ota_partition_t *part, jnl_t *j)
+{
+    if (!flash || !part) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_err_t err = ota__otadata_check(flash, part, &j->first);
+    j->flash = flash;
+    j->part = part;
+    j->body = pad(JNL_BODY_LEN, flash->write_size);
+    j->mark = pad(JNL_MARK_LEN, flash->write_size);
+    j->count = err ? 0 : (ota_otadata_copy_size(flash) - j->first) / (j->body + j->mark);
+    return err;
+}
+
+static uint32_t slot_addr(const jnl_t *j, unsigned copy, unsigned slot)
+{
+    return ota__otadata_copy_addr(j->flash, j->part, copy) + j->first + slot * (j->body + j->mark);
+}
+
+/* Does flash [addr, addr + len) read as erased? */
+static ota_err_t reads_erased(const ota_flash_t *flash, uint32_t addr, uint32_t len, bool *erased)
+{
+    uint8_t buf[32];
+    *erased = true;
+    while (len && *erased) {
+        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+        ota_err_t err = ota_flash_read(flash, addr, buf, n);
+        if (err) {
+            return err;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            *erased = *erased && buf[i] == flash->erased_value;
+        }
+        addr += n;
+        len -= n;
+    }
+    return OTA_OK;
+}
+
+static bool body_ok(const uint8_t *b)
+{
+    return le32_get(b) == JNL_MAGIC && le32_get(b + 4) <= 1u &&
+           le32_get(b + JNL_CRC_AT) == ota_crc32_le(0, b, JNL_CRC_AT);
+}
+
+/* Walk copy `copy` up to its first free slot, looking for live records aimed at `target`. */
+static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_scan_t *sc)
+{
+    *sc = (jnl_scan_t){.free_slot = -1, .live_slot = -1};
+    for (unsigned i = 0; i < j->count; i++) {
+        uint8_t body[JNL_BODY_LEN];
+        bool erased;
+        uint32_t addr = slot_addr(j, copy, i);
+        ota_err_t err = ota_flash_read(j->flash, addr, body, sizeof body);
+        if (!err && !body_ok(body)) {
+            err = reads_erased(j->flash, addr, j->body + j->mark, &erased);
+            if (!err && erased) {
+                sc->free_slot = (int)i;
+                return OTA_OK;
+            }
+            continue; /* a record torn by a cut: skipped */
+        }
+        if (!err) {
+            err = reads_erased(j->flash, addr + j->body, j->mark, &erased);
+        }
+        if (err) {
+            return err;
+        }
+        if (erased && le32_get(body + 4) == target) {
+            sc->live_slot = (int)i;
+            memcpy(sc->live_body, body, sizeof body);
+        }
+    }
+    return OTA_OK;
+}
+
+/* Mark every live record in `copy` aimed at `target` done. */
+static ota_err_t jnl_retire(const jnl_t *j, unsigned copy, unsigned target)
+{
+    uint8_t zeros[OTA_OTADATA_MAX_WRITE_SIZE];
+    memset(zeros, 0, j->mark);
+    jnl_scan_t sc;
+    ota_err_t err = jnl_scan(j, copy, target, &sc);
+    while (!err && sc.live_slot >= 0) {
+        err = ota_flash_write(j->flash, slot_addr(j, copy, (unsigned)sc.live_slot) + j->body, zeros,
+                              j->mark);
+        if (!err) {
+            err = jnl_scan(j, copy, target, &sc);
+        }
+    }
+    return err;
+}
+
+static ota_err_t jnl_append(const jnl_t *j, unsigned copy, unsigned slot, unsigned target,
+                            const uint8_t old[OTA_OTADATA_ENTRY_SIZE])
+{
+    uint8_t body[OTA_OTADATA_MAX_WRITE_SIZE];
+    memset(body, j->flash->erased_value, j->body);
+    le32_put(body, JNL_MAGIC);
+    le32_put(body + 4, target);
+    memcpy(body + 8, old, OTA_OTADATA_ENTRY_SIZE);
+    le32_put(body + JNL_CRC_AT, ota_crc32_le(0, body, JNL_CRC_AT));
+    return ota_flash_write(j->flash, slot_addr(j, copy, slot), body, j->body);
+}
+
+static ota_err_t read_raw(const jnl_t *j, unsigned copy, uint8_t raw[OTA_OTADATA_ENTRY_SIZE],
+                          ota_select_entry_t *e)
+{
+    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy), raw,
+                                   OTA_OTADATA_ENTRY_SIZE);
+    if (!err) {
+        ota_select_entry_decode(raw, e);
+    }
+    return err;
+}
+
+static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
+                                 bool may_compact);
+
+/*
+ * Make room in a full copy: rewrite it with its own entry (journaled in the
+ * other copy, whose spare area was emptied when it was last rewritten), or
+ * just erase it when its entry holds nothing.
+ */
+static ota_err_t compact(const jnl_t *j, unsigned copy)
+{
+    uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
+    ota_select_entry_t e;
+    ota_err_t err = read_raw(j, copy, raw, &e);
+    if (err) {
+        return err;
+    }
+    if (ota_select_entry_is_initial(&e)) {
+        return ota_flash_erase_range(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
+                                     ota_otadata_copy_size(j->flash));
+    }
+    return store_journaled(j, copy, &e, false);
+}
+
+/* Journal the entry of `copy` in the other copy, rewrite `copy`, mark the record done. */
+static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
+                                 bool may_compact)
+{
+    uint8_t old[OTA_OTADATA_ENTRY_SIZE];
+    ota_select_entry_t cur;
+    unsigned other = 1u - copy;
+    jnl_scan_t sc;
+    ota_err_t err = read_raw(j, copy, old, &cur);
+    if (err || ota_select_entry_is_initial(&cur)) {
+        /* Nothing on flash to lose: ESP-IDF's plain rewrite is already safe. */
+        return err ? err : ota_otadata_write_entry(j->flash, j->part, copy, e);
+    }
+    err = jnl_scan(j, other, copy, &sc);
+    if (!err && sc.free_slot < 0 && may_compact) {
+        err = compact(j, other);
+        if (!err) {
+            err = jnl_scan(j, other, copy, &sc);
+        }
+    }
+    if (!err && sc.free_slot >= 0) {
+        err = jnl_append(j, other, (unsigned)sc.free_slot, copy, old);
+    }
+    /* Without a free slot (only if both spare areas hold foreign data) the write is ESP-IDF's. */
+    if (!err) {
+        err = ota_otadata_write_entry(j->flash, j->part, copy, e);
+    }
+    return err ? err : jnl_retire(j, other, copy);
+}
+
+ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            unsigned sector, const ota_select_entry_t *e, ota_writes_t writes)
+{
+    if (writes == OTA_WRITES_FAITHFUL) {
+        return ota_otadata_write_entry(flash, otadata, sector, e);
+    }
+    jnl_t j;
+    ota_err_t err = e && sector <= 1 && writes == OTA_WRITES_HARDENED ? jnl_open(flash, otadata, &j)
+                                                                     : OTA_ERR_INVALID_ARG;
+    return err ? err : store_journaled(&j, sector, e, true);
+}
+
+/* Copy `copy`: resolve the live record aimed at it (in the other copy). */
+static ota_err_t recover_copy(const jnl_t *j, unsigned copy, bool restore, unsigned *restored)
+{
+    unsigned other = 1u - copy;
+    jnl_scan_t sc;
+    ota_err_t err = jnl_scan(j, other, copy, &sc);
+    if (err || sc.live_slot < 0) {
+        return err;
+    }
+    uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
+    ota_select_entry_t cur;
+    err = read_raw(j, copy, raw, &cur);
+    /* A right CRC means the rewrite completed or never began: keep what is there. */
+    if (!err && restore && ota_select_entry_is_initial(&cur)) {
+        ota_select_entry_t prev;
+        ota_select_entry_decode(sc.live_body + 8, &prev);
+        err = ota_otadata_write_entry(j->flash, j->part, copy, &prev);
+        *restored |= err ? 0u : 1u << copy;
+    }
+    return err ? err : jnl_retire(j, other, copy);
+}
+
+ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *otadata,
+                              bool restore, unsigned *restored)
+{
+    unsigned dummy = 0;
+    restored = restored ? restored : &dummy;
+    *restored = 0;
+    jnl_t j;
+    ota_err_t err = jnl_open(flash, otadata, &j);
+    for (unsigned copy = 0; copy < 2 && !err; copy++) {
+        err = recover_copy(&j, copy, restore, restored);
+    }
+    return err;
+}
+
+ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *otadata,
+                            ota_writes_t writes)
+{
+    if (!flash || !otadata || writes > OTA_WRITES_FAITHFUL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    ota_select_entry_t e[2];
+    uint32_t copy = ota_otadata_copy_size(flash);
+    if (writes == OTA_WRITES_FAITHFUL || ota_otadata_read(flash, otadata, e) != OTA_OK) {
+        return ota_flash_erase_range(flash, otadata->offset, otadata->size);
+    }
+    /* Inactive copy first: until the active one is erased, it still decides the boot. */
+    unsigned first = ota_otadata_active(e) == 0 ? 1u : 0u;
+    ota_err_t err = ota_flash_erase_range(flash, otadata->offset + first * copy, copy);
+    if (!err) {
+        err = ota_flash_erase_range(flash, otadata->offset + (1u - first) * copy, copy);
+    }
+    if (!err && otadata->size > 2 * copy) {
+        err = ota_flash_erase_range(flash, otadata->offset + 2 * copy, otadata->size - 2 * copy);
+    }
+    return err;
+}
