@@ -110,6 +110,18 @@ static int active_in(const otadata_view_t *v)
     return v->app_count ? ota_otadata_active(v->e) : -1;
 }
 
+/* The view for a write that changes the active entry (none → OTA_ERR_OTA_NO_ACTIVE). */
+static ota_err_t load_active_for_write(const ota_flash_t *flash, const ota_partition_table_t *table,
+                                       ota_writes_t writes, otadata_view_t *v, int *active)
+{
+    ota_err_t err = load_view_for_write(flash, table, writes, v);
+    if (!err) {
+        *active = active_in(v);
+        err = *active < 0 ? OTA_ERR_OTA_NO_ACTIVE : OTA_OK;
+    }
+    return err;
+}
+
 static const ota_partition_t *slot_partition(const ota_partition_table_t *table,
                                              const otadata_view_t *v, unsigned entry)
 {
@@ -312,13 +324,10 @@ ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_t
                                  ota_writes_t writes)
 {
     otadata_view_t v;
-    ota_err_t err = load_view_for_write(flash, table, writes, &v);
+    int a;
+    ota_err_t err = load_active_for_write(flash, table, writes, &v, &a);
     if (err) {
         return err;
-    }
-    int a = active_in(&v);
-    if (a < 0) {
-        return OTA_ERR_OTA_NO_ACTIVE;
     }
     if (v.e[a].state == OTA_IMG_VALID) {
         return OTA_OK;
@@ -334,13 +343,10 @@ ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition
         return OTA_ERR_INVALID_ARG;
     }
     otadata_view_t v;
-    ota_err_t err = load_view_for_write(flash, table, writes, &v);
+    int a;
+    ota_err_t err = load_active_for_write(flash, table, writes, &v, &a);
     if (err) {
         return err;
-    }
-    int a = active_in(&v);
-    if (a < 0) {
-        return OTA_ERR_OTA_NO_ACTIVE;
     }
     if (!rollback_possible_in(table, &v, image_ok, ctx)) {
         return OTA_ERR_OTA_ROLLBACK_FAILED;
@@ -357,13 +363,10 @@ static ota_err_t drop_inactive(const ota_flash_t *flash, const ota_partition_tab
         return OTA_ERR_INVALID_ARG;
     }
     otadata_view_t v;
-    ota_err_t err = load_view_for_write(flash, table, writes, &v);
+    int a;
+    ota_err_t err = load_active_for_write(flash, table, writes, &v, &a);
     if (err) {
         return err;
-    }
-    int a = active_in(&v);
-    if (a < 0) {
-        return OTA_ERR_OTA_NO_ACTIVE;
     }
     unsigned inactive = 1u - (unsigned)a;
     if (ota_select_entry_is_initial(&v.e[inactive])) {
