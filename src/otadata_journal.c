@@ -165,18 +165,36 @@ static ota_err_t read_raw(const jnl_t *j, unsigned copy, uint8_t raw[OTA_OTADATA
     return err;
 }
 
-static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
-                                 bool may_compact);
+/*
+ * Rewrite `copy` with e, first recording its current bytes `old` in the other
+ * copy's free slot sc->free_slot (if there is none — only when both spare
+ * areas hold foreign data — the write is ESP-IDF's), then mark the record done.
+ */
+static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const uint8_t *old,
+                                  const ota_select_entry_t *e, const jnl_scan_t *sc)
+{
+    unsigned other = 1u - copy;
+    ota_err_t err = OTA_OK;
+    if (sc->free_slot >= 0) {
+        err = jnl_append(j, other, (unsigned)sc->free_slot, copy, old);
+    }
+    if (!err) {
+        err = ota_otadata_write_entry(j->flash, j->part, copy, e);
+    }
+    return err ? err : jnl_retire(j, other, copy);
+}
 
 /*
- * Make room in a full copy: rewrite it with its own entry (journaled in the
+ * Make room in a full copy: rewrite it with its own entry (recorded in the
  * other copy, whose spare area was emptied when it was last rewritten), or
- * just erase it when its entry holds nothing.
+ * just erase it when its entry holds nothing. Never compacts again, so the
+ * journal has no recursion.
  */
 static ota_err_t compact(const jnl_t *j, unsigned copy)
 {
     uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
     ota_select_entry_t e;
+    jnl_scan_t sc;
     ota_err_t err = read_raw(j, copy, raw, &e);
     if (err) {
         return err;
@@ -185,12 +203,12 @@ static ota_err_t compact(const jnl_t *j, unsigned copy)
         return ota_flash_erase_range(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
                                      ota_otadata_copy_size(j->flash));
     }
-    return store_journaled(j, copy, &e, false);
+    err = jnl_scan(j, 1u - copy, copy, &sc);
+    return err ? err : rewrite_recorded(j, copy, raw, &e, &sc);
 }
 
-/* Journal the entry of `copy` in the other copy, rewrite `copy`, mark the record done. */
-static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
-                                 bool may_compact)
+/* Record the entry of `copy` in the other copy, rewrite `copy`, mark the record done. */
+static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e)
 {
     uint8_t old[OTA_OTADATA_ENTRY_SIZE];
     ota_select_entry_t cur;
@@ -202,20 +220,13 @@ static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select
         return err ? err : ota_otadata_write_entry(j->flash, j->part, copy, e);
     }
     err = jnl_scan(j, other, copy, &sc);
-    if (!err && sc.free_slot < 0 && may_compact) {
+    if (!err && sc.free_slot < 0) {
         err = compact(j, other);
         if (!err) {
             err = jnl_scan(j, other, copy, &sc);
         }
     }
-    if (!err && sc.free_slot >= 0) {
-        err = jnl_append(j, other, (unsigned)sc.free_slot, copy, old);
-    }
-    /* Without a free slot (only if both spare areas hold foreign data) the write is ESP-IDF's. */
-    if (!err) {
-        err = ota_otadata_write_entry(j->flash, j->part, copy, e);
-    }
-    return err ? err : jnl_retire(j, other, copy);
+    return err ? err : rewrite_recorded(j, copy, old, e, &sc);
 }
 
 ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
@@ -227,7 +238,7 @@ ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *ota
     jnl_t j;
     ota_err_t err = e && sector <= 1 && writes == OTA_WRITES_HARDENED ? jnl_open(flash, otadata, &j)
                                                                      : OTA_ERR_INVALID_ARG;
-    return err ? err : store_journaled(&j, sector, e, true);
+    return err ? err : store_journaled(&j, sector, e);
 }
 
 /* Copy `copy`: resolve the live record aimed at it (in the other copy). */
