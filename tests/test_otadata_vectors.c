@@ -27,15 +27,7 @@ static json_value_t *g_manifest;
 static int load_manifest(void **state)
 {
     (void)state;
-    if (tu_have_vectors()) {
-        char err[200];
-        g_manifest = json_parse_file(tu_vector_path("manifest.json"), err, sizeof err);
-        if (!g_manifest) {
-            print_error("%s\n", err);
-            return -1;
-        }
-    }
-    return 0;
+    return json_load_vector("manifest.json", &g_manifest);
 }
 
 static int free_manifest(void **state)

@@ -529,3 +529,18 @@ bool json_bool(const json_value_t *v)
 {
     return json_is(v, JSON_BOOL) && v->boolean;
 }
+
+int json_load_vector(const char *rel, json_value_t **out)
+{
+    char err[200];
+    *out = NULL;
+    if (!tu_have_vectors()) {
+        return 0;
+    }
+    *out = json_parse_file(tu_vector_path(rel), err, sizeof err);
+    if (!*out) {
+        print_error("%s: %s\n", rel, err);
+        return -1;
+    }
+    return 0;
+}

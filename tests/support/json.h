@@ -54,6 +54,13 @@ json_value_t *json_parse_file(const char *path, char *err, size_t err_len);
 
 void json_free(json_value_t *v);
 
+/*
+ * Load ../shared/vectors/<rel> into *out: 0 with *out NULL when the vectors
+ * are absent (tests then skip), -1 with a message printed when the file does
+ * not parse. Made for cmocka group setups.
+ */
+int json_load_vector(const char *rel, json_value_t **out);
+
 /* Object member by name (first match), or NULL. */
 const json_value_t *json_get(const json_value_t *obj, const char *key);
 
