@@ -3,11 +3,10 @@
 
 #include <string.h>
 
-/* The table as the ESP-IDF bootloader indexes it (bootloader_state_t). */
+/* The table as the ESP-IDF bootloader indexes it (bootloader_state_t), slots aside. */
 typedef struct boot_layout {
     const ota_partition_t *factory, *test, *otadata;
-    const ota_partition_t *ota[OTA_OTADATA_MAX_SLOTS]; /* by subtype & 0xF */
-    unsigned app_count;                                /* OTA entries counted, gaps or not */
+    unsigned app_count; /* OTA entries counted, gaps or not */
 } boot_layout_t;
 
 typedef struct boot_run {
@@ -44,7 +43,6 @@ static void load_layout(const ota_partition_table_t *table, boot_layout_t *lay)
     for (size_t i = 0; i < table->count; i++) {
         const ota_partition_t *p = &table->entries[i];
         if (OTA_PART_IS_OTA_SLOT(p)) {
-            lay->ota[p->subtype & 0x0Fu] = p;
             lay->app_count++;
         } else if (p->type == OTA_PART_TYPE_APP && p->subtype == OTA_PART_SUBTYPE_FACTORY) {
             lay->factory = p;
@@ -56,16 +54,33 @@ static void load_layout(const ota_partition_table_t *table, boot_layout_t *lay)
     }
 }
 
+/*
+ * The bootloader's ota[slot]: the last entry with subtype ota_<slot>. Looked
+ * up rather than kept in a 16-pointer array: the table is short, the stack is not.
+ */
+static const ota_partition_t *slot_partition(const ota_partition_table_t *table, unsigned slot)
+{
+    const ota_partition_t *found = NULL;
+    for (size_t i = 0; i < table->count; i++) {
+        const ota_partition_t *p = &table->entries[i];
+        if (OTA_PART_IS_OTA_SLOT(p) && (p->subtype & 0x0Fu) == slot) {
+            found = p;
+        }
+    }
+    return found;
+}
+
 /* index_to_partition; NULL for absent or zero-sized partitions. */
-static const ota_partition_t *index_partition(const boot_layout_t *lay, int index)
+static const ota_partition_t *index_partition(const boot_run_t *run, int index)
 {
     const ota_partition_t *p = NULL;
     if (index == OTA_BOOT_INDEX_FACTORY) {
-        p = lay->factory;
+        p = run->lay.factory;
     } else if (index == OTA_BOOT_INDEX_TEST) {
-        p = lay->test;
-    } else if (index >= 0 && index < (int)OTA_OTADATA_MAX_SLOTS && (unsigned)index < lay->app_count) {
-        p = lay->ota[index];
+        p = run->lay.test;
+    } else if (index >= 0 && index < (int)OTA_OTADATA_MAX_SLOTS &&
+               (unsigned)index < run->lay.app_count) {
+        p = slot_partition(run->table, (unsigned)index);
     }
     return p && p->size ? p : NULL;
 }
@@ -151,8 +166,8 @@ static int active_with_version(const boot_run_t *run, const ota_select_entry_t e
 {
     bool ok[2] = {false, false};
     for (unsigned i = 0; i < 2 && run->lay.app_count; i++) {
-        const ota_partition_t *p = run->lay.ota[ota_otadata_slot(e[i].seq, run->lay.app_count) %
-                                                OTA_OTADATA_MAX_SLOTS];
+        const ota_partition_t *p = slot_partition(
+            run->table, ota_otadata_slot(e[i].seq, run->lay.app_count) % OTA_OTADATA_MAX_SLOTS);
         ok[i] = ota_select_entry_is_valid(&e[i]) && image_acceptable(run, p, &versions[i]);
     }
     return ota_otadata_select(e, ok, true);
@@ -220,13 +235,13 @@ static ota_err_t select_start(boot_run_t *run, int *index)
 /* bootloader_common_label_search: is label one of the comma/space separated words of list? */
 static bool label_listed(const char *list, const char *label)
 {
-    size_t len = strlen(label);
-    while (list && *list && len) {
+    while (list && *list) {
         size_t n = 0;
         while (list[n] && list[n] != ',' && list[n] != ' ') {
             n++;
         }
-        if (n == len && memcmp(list, label, len) == 0) {
+        /* A whole label: n equal bytes, then its end (labels hold at most 16). */
+        if (n && n <= OTA_PART_LABEL_LEN && memcmp(list, label, n) == 0 && label[n] == '\0') {
             return true;
         }
         list += n + (list[n] ? 1 : 0);
@@ -273,7 +288,7 @@ static void factory_reset(boot_run_t *run)
 /* Load attempt at one index; on success also the initial-contents write (set_actual_ota_seq). */
 static bool try_boot(boot_run_t *run, int index)
 {
-    const ota_partition_t *p = index_partition(&run->lay, index);
+    const ota_partition_t *p = index_partition(run, index);
     uint32_t version;
     if (!p) {
         return false;

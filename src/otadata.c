@@ -164,7 +164,8 @@ ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *ot
         return OTA_ERR_OTADATA_SIZE;
     }
     *unit = flash->write_size > OTA_OTADATA_ENTRY_SIZE ? flash->write_size : OTA_OTADATA_ENTRY_SIZE;
-    if (flash->write_size == 0 || *unit > OTA_OTADATA_MAX_WRITE_SIZE || *unit % flash->write_size) {
+    if (flash->write_size == 0 || flash->write_size > OTA_OTADATA_MAX_WRITE_SIZE ||
+        *unit % flash->write_size) {
         return OTA_ERR_OTADATA_WRITE_SIZE;
     }
     return OTA_OK;
@@ -197,8 +198,8 @@ ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otad
     return OTA_OK;
 }
 
-ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
-                                  unsigned sector, const ota_select_entry_t *e)
+ota_err_t ota__otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
+                                   unsigned sector, const ota_select_entry_t *e, uint8_t *buf)
 {
     if (!flash || !otadata || !e || sector > 1) {
         return OTA_ERR_INVALID_ARG;
@@ -209,11 +210,17 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
     if (err) {
         return err;
     }
-    uint8_t buf[OTA_OTADATA_MAX_WRITE_SIZE];
     memset(buf, flash->erased_value, unit);
     ota_select_entry_encode(e, buf);
 
     uint32_t addr = ota__otadata_copy_addr(flash, otadata, sector);
     err = ota_flash_erase_range(flash, addr, ota_otadata_copy_size(flash));
     return err ? err : ota_flash_write(flash, addr, buf, unit);
+}
+
+ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
+                                  unsigned sector, const ota_select_entry_t *e)
+{
+    uint8_t buf[OTA__OTADATA_BUF_LEN];
+    return ota__otadata_write_entry(flash, otadata, sector, e, buf);
 }

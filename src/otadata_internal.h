@@ -12,6 +12,18 @@
 ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *otadata,
                              uint32_t *unit);
 
+/*
+ * The scratch buffer of an otadata writer: an entry padded to one write unit,
+ * a journal record (44 bytes padded to the write unit), a done mark, or flash
+ * read back to compare. One per writer, passed down, so a write's stack holds
+ * a single write unit however deep the journal goes.
+ */
+#define OTA__OTADATA_BUF_LEN (OTA_OTADATA_MAX_WRITE_SIZE > 64u ? OTA_OTADATA_MAX_WRITE_SIZE : 64u)
+
+/* ota_otadata_write_entry with the caller's scratch buffer (OTA__OTADATA_BUF_LEN bytes). */
+ota_err_t ota__otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
+                                   unsigned sector, const ota_select_entry_t *e, uint8_t *buf);
+
 /* Flash address of copy `sector` (0 or 1). */
 uint32_t ota__otadata_copy_addr(const ota_flash_t *flash, const ota_partition_t *otadata,
                                 unsigned sector);

@@ -32,16 +32,16 @@
 typedef struct jnl {
     const ota_flash_t *flash;
     const ota_partition_t *part;
+    uint8_t *buf;        /* the writer's scratch buffer, OTA__OTADATA_BUF_LEN bytes */
     uint32_t first;      /* offset of slot 0 in a copy: the entry's write unit */
     uint32_t body, mark; /* padded lengths */
     uint32_t count;      /* slots per copy */
 } jnl_t;
 
-/* The last live record for one target, and where the next record goes. */
+/* Where the last live record for one target is, and where the next record goes. */
 typedef struct jnl_scan {
     int free_slot; /* -1: the copy is full */
     int live_slot; /* -1: none */
-    uint8_t live_body[JNL_BODY_LEN];
 } jnl_scan_t;
 
 static uint32_t pad(uint32_t len, uint32_t unit)
@@ -49,18 +49,24 @@ static uint32_t pad(uint32_t len, uint32_t unit)
     return (len + unit - 1u) / unit * unit;
 }
 
-static ota_err_t jnl_open(const ota_flash_t *flash, const ota_partition_t *part, jnl_t *j)
+static ota_err_t jnl_open(const ota_flash_t *flash, const ota_partition_t *part, uint8_t *buf,
+                          jnl_t *j)
 {
     if (!flash || !part) {
         return OTA_ERR_INVALID_ARG;
     }
+    *j = (jnl_t){.flash = flash, .part = part, .buf = buf};
     ota_err_t err = ota__otadata_check(flash, part, &j->first);
-    j->flash = flash;
-    j->part = part;
+    if (err) {
+        return err;
+    }
     j->body = pad(JNL_BODY_LEN, flash->write_size);
     j->mark = pad(JNL_MARK_LEN, flash->write_size);
-    j->count = err ? 0 : (ota_otadata_copy_size(flash) - j->first) / (j->body + j->mark);
-    return err;
+    if (j->body > OTA__OTADATA_BUF_LEN) {
+        return OTA_ERR_OTADATA_WRITE_SIZE; /* only odd units such as 43 with a small maximum */
+    }
+    j->count = (ota_otadata_copy_size(flash) - j->first) / (j->body + j->mark);
+    return OTA_OK;
 }
 
 static uint32_t slot_addr(const jnl_t *j, unsigned copy, unsigned slot)
@@ -68,19 +74,18 @@ static uint32_t slot_addr(const jnl_t *j, unsigned copy, unsigned slot)
     return ota__otadata_copy_addr(j->flash, j->part, copy) + j->first + slot * (j->body + j->mark);
 }
 
-/* Does flash [addr, addr + len) read as erased? */
-static ota_err_t reads_erased(const ota_flash_t *flash, uint32_t addr, uint32_t len, bool *erased)
+/* Does flash [addr, addr + len) read as erased? (Uses the scratch buffer.) */
+static ota_err_t reads_erased(const jnl_t *j, uint32_t addr, uint32_t len, bool *erased)
 {
-    uint8_t buf[32];
     *erased = true;
     while (len && *erased) {
-        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
-        ota_err_t err = ota_flash_read(flash, addr, buf, n);
+        uint32_t n = len < OTA__OTADATA_BUF_LEN ? len : OTA__OTADATA_BUF_LEN;
+        ota_err_t err = ota_flash_read(j->flash, addr, j->buf, n);
         if (err) {
             return err;
         }
         for (uint32_t i = 0; i < n; i++) {
-            *erased = *erased && buf[i] == flash->erased_value;
+            *erased = *erased && j->buf[i] == j->flash->erased_value;
         }
         addr += n;
         len -= n;
@@ -88,10 +93,14 @@ static ota_err_t reads_erased(const ota_flash_t *flash, uint32_t addr, uint32_t 
     return OTA_OK;
 }
 
-static bool body_ok(const uint8_t *b)
+/* Read record body `slot` of `copy` into the scratch buffer; is it a whole record? */
+static ota_err_t read_body(const jnl_t *j, unsigned copy, unsigned slot, bool *ok)
 {
-    return le32_get(b) == JNL_MAGIC && le32_get(b + 4) <= 1u &&
-           le32_get(b + JNL_CRC_AT) == ota_crc32_le(0, b, JNL_CRC_AT);
+    const uint8_t *b = j->buf;
+    ota_err_t err = ota_flash_read(j->flash, slot_addr(j, copy, slot), j->buf, JNL_BODY_LEN);
+    *ok = !err && le32_get(b) == JNL_MAGIC && le32_get(b + 4) <= 1u &&
+          le32_get(b + JNL_CRC_AT) == ota_crc32_le(0, b, JNL_CRC_AT);
+    return err;
 }
 
 /* Walk copy `copy` up to its first free slot, looking for live records aimed at `target`. */
@@ -99,12 +108,12 @@ static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_sc
 {
     *sc = (jnl_scan_t){.free_slot = -1, .live_slot = -1};
     for (unsigned i = 0; i < j->count; i++) {
-        uint8_t body[JNL_BODY_LEN];
-        bool erased;
+        bool whole, erased;
         uint32_t addr = slot_addr(j, copy, i);
-        ota_err_t err = ota_flash_read(j->flash, addr, body, sizeof body);
-        if (!err && !body_ok(body)) {
-            err = reads_erased(j->flash, addr, j->body + j->mark, &erased);
+        ota_err_t err = read_body(j, copy, i, &whole);
+        unsigned aimed_at = le32_get(j->buf + 4);
+        if (!err && !whole) {
+            err = reads_erased(j, addr, j->body + j->mark, &erased);
             if (!err && erased) {
                 sc->free_slot = (int)i;
                 return OTA_OK;
@@ -112,14 +121,13 @@ static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_sc
             continue; /* a record torn by a cut: skipped */
         }
         if (!err) {
-            err = reads_erased(j->flash, addr + j->body, j->mark, &erased);
+            err = reads_erased(j, addr + j->body, j->mark, &erased);
         }
         if (err) {
             return err;
         }
-        if (erased && le32_get(body + 4) == target) {
+        if (erased && aimed_at == target) {
             sc->live_slot = (int)i;
-            memcpy(sc->live_body, body, sizeof body);
         }
     }
     return OTA_OK;
@@ -128,13 +136,12 @@ static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_sc
 /* Mark every live record in `copy` aimed at `target` done. */
 static ota_err_t jnl_retire(const jnl_t *j, unsigned copy, unsigned target)
 {
-    uint8_t zeros[OTA_OTADATA_MAX_WRITE_SIZE];
-    memset(zeros, 0, j->mark);
     jnl_scan_t sc;
     ota_err_t err = jnl_scan(j, copy, target, &sc);
     while (!err && sc.live_slot >= 0) {
-        err = ota_flash_write(j->flash, slot_addr(j, copy, (unsigned)sc.live_slot) + j->body, zeros,
-                              j->mark);
+        memset(j->buf, 0, j->mark);
+        err = ota_flash_write(j->flash, slot_addr(j, copy, (unsigned)sc.live_slot) + j->body,
+                              j->buf, j->mark);
         if (!err) {
             err = jnl_scan(j, copy, target, &sc);
         }
@@ -142,46 +149,48 @@ static ota_err_t jnl_retire(const jnl_t *j, unsigned copy, unsigned target)
     return err;
 }
 
-static ota_err_t jnl_append(const jnl_t *j, unsigned copy, unsigned slot, unsigned target,
-                            const uint8_t old[OTA_OTADATA_ENTRY_SIZE])
+/* Record the 32 bytes `target` holds now in slot `slot` of the other copy. */
+static ota_err_t jnl_append(const jnl_t *j, unsigned slot, unsigned target)
 {
-    uint8_t body[OTA_OTADATA_MAX_WRITE_SIZE];
-    memset(body, j->flash->erased_value, j->body);
-    le32_put(body, JNL_MAGIC);
-    le32_put(body + 4, target);
-    memcpy(body + 8, old, OTA_OTADATA_ENTRY_SIZE);
-    le32_put(body + JNL_CRC_AT, ota_crc32_le(0, body, JNL_CRC_AT));
-    return ota_flash_write(j->flash, slot_addr(j, copy, slot), body, j->body);
+    uint8_t *b = j->buf;
+    memset(b, j->flash->erased_value, j->body);
+    le32_put(b, JNL_MAGIC);
+    le32_put(b + 4, target);
+    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, target),
+                                   b + 8, OTA_OTADATA_ENTRY_SIZE);
+    if (err) {
+        return err;
+    }
+    le32_put(b + JNL_CRC_AT, ota_crc32_le(0, b, JNL_CRC_AT));
+    return ota_flash_write(j->flash, slot_addr(j, 1u - target, slot), b, j->body);
 }
 
-static ota_err_t read_raw(const jnl_t *j, unsigned copy, uint8_t raw[OTA_OTADATA_ENTRY_SIZE],
-                          ota_select_entry_t *e)
+static ota_err_t read_entry(const jnl_t *j, unsigned copy, ota_select_entry_t *e)
 {
-    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy), raw,
-                                   OTA_OTADATA_ENTRY_SIZE);
+    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
+                                   j->buf, OTA_OTADATA_ENTRY_SIZE);
     if (!err) {
-        ota_select_entry_decode(raw, e);
+        ota_select_entry_decode(j->buf, e);
     }
     return err;
 }
 
 /*
- * Rewrite `copy` with e, first recording its current bytes `old` in the other
+ * Rewrite `copy` with e, first recording its current bytes in the other
  * copy's free slot sc->free_slot (if there is none — only when both spare
  * areas hold foreign data — the write is ESP-IDF's), then mark the record done.
  */
-static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const uint8_t *old,
-                                  const ota_select_entry_t *e, const jnl_scan_t *sc)
+static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
+                                  const jnl_scan_t *sc)
 {
-    unsigned other = 1u - copy;
     ota_err_t err = OTA_OK;
     if (sc->free_slot >= 0) {
-        err = jnl_append(j, other, (unsigned)sc->free_slot, copy, old);
+        err = jnl_append(j, (unsigned)sc->free_slot, copy);
     }
     if (!err) {
-        err = ota_otadata_write_entry(j->flash, j->part, copy, e);
+        err = ota__otadata_write_entry(j->flash, j->part, copy, e, j->buf);
     }
-    return err ? err : jnl_retire(j, other, copy);
+    return err ? err : jnl_retire(j, 1u - copy, copy);
 }
 
 /*
@@ -192,10 +201,9 @@ static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const uint8_t *
  */
 static ota_err_t compact(const jnl_t *j, unsigned copy)
 {
-    uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
     ota_select_entry_t e;
     jnl_scan_t sc;
-    ota_err_t err = read_raw(j, copy, raw, &e);
+    ota_err_t err = read_entry(j, copy, &e);
     if (err) {
         return err;
     }
@@ -204,20 +212,19 @@ static ota_err_t compact(const jnl_t *j, unsigned copy)
                                      ota_otadata_copy_size(j->flash));
     }
     err = jnl_scan(j, 1u - copy, copy, &sc);
-    return err ? err : rewrite_recorded(j, copy, raw, &e, &sc);
+    return err ? err : rewrite_recorded(j, copy, &e, &sc);
 }
 
 /* Record the entry of `copy` in the other copy, rewrite `copy`, mark the record done. */
 static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e)
 {
-    uint8_t old[OTA_OTADATA_ENTRY_SIZE];
     ota_select_entry_t cur;
     unsigned other = 1u - copy;
     jnl_scan_t sc;
-    ota_err_t err = read_raw(j, copy, old, &cur);
+    ota_err_t err = read_entry(j, copy, &cur);
     if (err || ota_select_entry_is_initial(&cur)) {
         /* Nothing on flash to lose: ESP-IDF's plain rewrite is already safe. */
-        return err ? err : ota_otadata_write_entry(j->flash, j->part, copy, e);
+        return err ? err : ota__otadata_write_entry(j->flash, j->part, copy, e, j->buf);
     }
     err = jnl_scan(j, other, copy, &sc);
     if (!err && sc.free_slot < 0) {
@@ -226,18 +233,20 @@ static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select
             err = jnl_scan(j, other, copy, &sc);
         }
     }
-    return err ? err : rewrite_recorded(j, copy, old, e, &sc);
+    return err ? err : rewrite_recorded(j, copy, e, &sc);
 }
 
 ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
                             unsigned sector, const ota_select_entry_t *e, ota_writes_t writes)
 {
+    uint8_t buf[OTA__OTADATA_BUF_LEN];
     if (writes == OTA_WRITES_FAITHFUL) {
-        return ota_otadata_write_entry(flash, otadata, sector, e);
+        return ota__otadata_write_entry(flash, otadata, sector, e, buf);
     }
     jnl_t j;
-    ota_err_t err = e && sector <= 1 && writes == OTA_WRITES_HARDENED ? jnl_open(flash, otadata, &j)
-                                                                     : OTA_ERR_INVALID_ARG;
+    ota_err_t err = e && sector <= 1 && writes == OTA_WRITES_HARDENED
+                        ? jnl_open(flash, otadata, buf, &j)
+                        : OTA_ERR_INVALID_ARG;
     return err ? err : store_journaled(&j, sector, e);
 }
 
@@ -250,14 +259,17 @@ static ota_err_t recover_copy(const jnl_t *j, unsigned copy, bool restore, unsig
     if (err || sc.live_slot < 0) {
         return err;
     }
-    uint8_t raw[OTA_OTADATA_ENTRY_SIZE];
-    ota_select_entry_t cur;
-    err = read_raw(j, copy, raw, &cur);
+    ota_select_entry_t e;
+    bool whole;
+    err = read_entry(j, copy, &e);
     /* A right CRC means the rewrite completed or never began: keep what is there. */
-    if (!err && restore && ota_select_entry_is_initial(&cur)) {
-        ota_select_entry_t prev;
-        ota_select_entry_decode(sc.live_body + 8, &prev);
-        err = ota_otadata_write_entry(j->flash, j->part, copy, &prev);
+    if (!err && restore && ota_select_entry_is_initial(&e)) {
+        err = read_body(j, other, (unsigned)sc.live_slot, &whole);
+        err = err ? err : whole ? OTA_OK : OTA_ERR_FLASH_IO; /* it was whole a moment ago */
+        if (!err) {
+            ota_select_entry_decode(j->buf + 8, &e);
+            err = ota__otadata_write_entry(j->flash, j->part, copy, &e, j->buf);
+        }
         *restored |= err ? 0u : 1u << copy;
     }
     return err ? err : jnl_retire(j, other, copy);
@@ -267,10 +279,11 @@ ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *o
                               bool restore, unsigned *restored)
 {
     unsigned dummy = 0;
+    uint8_t buf[OTA__OTADATA_BUF_LEN];
     restored = restored ? restored : &dummy;
     *restored = 0;
     jnl_t j;
-    ota_err_t err = jnl_open(flash, otadata, &j);
+    ota_err_t err = jnl_open(flash, otadata, buf, &j);
     for (unsigned copy = 0; copy < 2 && !err; copy++) {
         err = recover_copy(&j, copy, restore, restored);
     }

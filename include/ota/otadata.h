@@ -45,7 +45,16 @@ extern "C" {
 #define OTA_OTADATA_ENTRY_SIZE 32u
 #define OTA_OTADATA_LABEL_LEN 20u
 #define OTA_OTADATA_SEQ_ERASED 0xFFFFFFFFu
-#define OTA_OTADATA_MAX_WRITE_SIZE 256u  /* largest flash write unit supported */
+/*
+ * Largest flash write unit supported. Every otadata writer keeps one scratch
+ * buffer of max(64, this) bytes on its stack (an entry or a journal record
+ * padded to one write unit), so a build for a flash with small write units
+ * (NOR: 1; most MCU flash: 4-16) can define it lower, e.g.
+ * -DOTA_OTADATA_MAX_WRITE_SIZE=16, and save the difference in stack.
+ */
+#ifndef OTA_OTADATA_MAX_WRITE_SIZE
+#define OTA_OTADATA_MAX_WRITE_SIZE 256u
+#endif
 #define OTA_OTADATA_MAX_SLOTS 16u        /* ota_0 .. ota_15 */
 
 /* ota_state values (esp_ota_img_states_t, spec §2.3). */
@@ -155,7 +164,8 @@ ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otad
  * erase that copy, then program the 32 bytes, padded with the erased value up
  * to the flash write unit. The other copy is not touched.
  * Errors: OTA_ERR_INVALID_ARG (sector > 1), OTA_ERR_OTADATA_SIZE,
- * OTA_ERR_OTADATA_WRITE_SIZE (write unit > OTA_OTADATA_MAX_WRITE_SIZE),
+ * OTA_ERR_OTADATA_WRITE_SIZE (write unit > OTA_OTADATA_MAX_WRITE_SIZE, or one
+ * below 32 that does not divide 32),
  * flash errors (OTA_ERR_FLASH_ALIGN when the partition is not sector-aligned).
  */
 ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
