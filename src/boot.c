@@ -112,7 +112,7 @@ static void store_entry(boot_run_t *run, unsigned sector, const ota_select_entry
 static void recover(boot_run_t *run)
 {
     unsigned restored = 0;
-    ota_select_entry_t e[2];
+    ota_select_entry_t *e = run->res->entries;
     if (run->cfg->writes != OTA_WRITES_HARDENED || !run->lay.otadata ||
         ota_otadata_recover(run->flash, run->lay.otadata, true, &restored) != OTA_OK ||
         !restored || ota_otadata_read(run->flash, run->lay.otadata, e) != OTA_OK) {
@@ -185,7 +185,7 @@ static ota_err_t select_start(boot_run_t *run, int *index)
         res->reason = OTA_BOOT_REASON_NO_OTADATA;
         return OTA_OK;
     }
-    ota_select_entry_t e[2];
+    ota_select_entry_t *e = res->entries;
     ota_err_t err = ota_otadata_read(run->flash, lay->otadata, e);
     if (err) {
         return err;
@@ -299,9 +299,9 @@ static bool try_boot(boot_run_t *run, int index)
     }
     run->res->partition = p;
     if (index >= 0 && run->res->initial_contents) {
-        ota_select_entry_t e;
-        ota_select_entry_make(&e, (uint32_t)index + 1u, OTA_IMG_VALID);
-        store_entry(run, 0, &e);
+        ota_select_entry_t *e = &run->res->entries[0];
+        ota_select_entry_make(e, (uint32_t)index + 1u, OTA_IMG_VALID);
+        store_entry(run, 0, e);
         raise_version(run, version);
     }
     return true;
@@ -333,6 +333,7 @@ ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t 
         return OTA_ERR_INVALID_ARG;
     }
     *out = (ota_boot_result_t){.active_entry = -1, .secure_version = cfg->secure_version};
+    memset(out->entries, 0xFF, sizeof out->entries);
     boot_run_t run = {.flash = flash, .table = table, .cfg = cfg, .res = out};
     load_layout(table, &run.lay);
     recover(&run);

@@ -201,7 +201,7 @@ ota_err_t ota_otadata_read(const ota_flash_t *flash, const ota_partition_t *otad
 ota_err_t ota__otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
                                    unsigned sector, const ota_select_entry_t *e, uint8_t *buf)
 {
-    if (!flash || !otadata || !e || sector > 1) {
+    if (!flash || !otadata || sector > 1) {
         return OTA_ERR_INVALID_ARG;
     }
     /* Check the write unit before erasing, so a refused write never leaves a blank copy. */
@@ -210,8 +210,10 @@ ota_err_t ota__otadata_write_entry(const ota_flash_t *flash, const ota_partition
     if (err) {
         return err;
     }
-    memset(buf, flash->erased_value, unit);
-    ota_select_entry_encode(e, buf);
+    memset(buf + OTA_OTADATA_ENTRY_SIZE, flash->erased_value, unit - OTA_OTADATA_ENTRY_SIZE);
+    if (e) {
+        ota_select_entry_encode(e, buf);
+    }
 
     uint32_t addr = ota__otadata_copy_addr(flash, otadata, sector);
     err = ota_flash_erase_range(flash, addr, ota_otadata_copy_size(flash));
@@ -222,5 +224,5 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
                                   unsigned sector, const ota_select_entry_t *e)
 {
     uint8_t buf[OTA__OTADATA_BUF_LEN];
-    return ota__otadata_write_entry(flash, otadata, sector, e, buf);
+    return e ? ota__otadata_write_entry(flash, otadata, sector, e, buf) : OTA_ERR_INVALID_ARG;
 }

@@ -20,7 +20,10 @@ ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *ot
  */
 #define OTA__OTADATA_BUF_LEN (OTA_OTADATA_MAX_WRITE_SIZE > 64u ? OTA_OTADATA_MAX_WRITE_SIZE : 64u)
 
-/* ota_otadata_write_entry with the caller's scratch buffer (OTA__OTADATA_BUF_LEN bytes). */
+/*
+ * ota_otadata_write_entry with the caller's scratch buffer (OTA__OTADATA_BUF_LEN
+ * bytes); e NULL: buf already starts with the 32 stored bytes to write.
+ */
 ota_err_t ota__otadata_write_entry(const ota_flash_t *flash, const ota_partition_t *otadata,
                                    unsigned sector, const ota_select_entry_t *e, uint8_t *buf);
 

@@ -176,16 +176,35 @@ static ota_err_t read_entry(const jnl_t *j, unsigned copy, ota_select_entry_t *e
 }
 
 /*
- * Rewrite `copy` with e, first recording its current bytes in the other
- * copy's free slot sc->free_slot (if there is none — only when both spare
- * areas hold foreign data — the write is ESP-IDF's), then mark the record done.
+ * Does `copy` hold an entry a rewrite could lose (seq set, right CRC)? Read
+ * from the stored bytes, left at the start of the scratch buffer: no decoded
+ * entry on the stack of the deepest path.
+ */
+static ota_err_t holds_entry(const jnl_t *j, unsigned copy, bool *holds)
+{
+    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
+                                   j->buf, OTA_OTADATA_ENTRY_SIZE);
+    uint32_t seq = le32_get(j->buf);
+    *holds = !err && seq != OTA_OTADATA_SEQ_ERASED && le32_get(j->buf + 28) == ota_otadata_crc(seq);
+    return err;
+}
+
+/*
+ * Rewrite `copy` with e (NULL: with the bytes it holds now), first recording
+ * its current bytes in the other copy's free slot sc->free_slot (if there is
+ * none — only when both spare areas hold foreign data — the write is
+ * ESP-IDF's), then mark the record done.
  */
 static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const ota_select_entry_t *e,
                                   const jnl_scan_t *sc)
 {
     ota_err_t err = OTA_OK;
+    bool holds;
     if (sc->free_slot >= 0) {
         err = jnl_append(j, (unsigned)sc->free_slot, copy);
+    }
+    if (!err && !e) {
+        err = holds_entry(j, copy, &holds); /* its bytes back at the start of the buffer */
     }
     if (!err) {
         err = ota__otadata_write_entry(j->flash, j->part, copy, e, j->buf);
@@ -201,28 +220,25 @@ static ota_err_t rewrite_recorded(const jnl_t *j, unsigned copy, const ota_selec
  */
 static ota_err_t compact(const jnl_t *j, unsigned copy)
 {
-    ota_select_entry_t e;
+    bool holds;
     jnl_scan_t sc;
-    ota_err_t err = read_entry(j, copy, &e);
-    if (err) {
-        return err;
-    }
-    if (ota_select_entry_is_initial(&e)) {
+    ota_err_t err = holds_entry(j, copy, &holds);
+    if (!err && !holds) {
         return ota_flash_erase_range(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
                                      ota_otadata_copy_size(j->flash));
     }
-    err = jnl_scan(j, 1u - copy, copy, &sc);
-    return err ? err : rewrite_recorded(j, copy, &e, &sc);
+    err = err ? err : jnl_scan(j, 1u - copy, copy, &sc);
+    return err ? err : rewrite_recorded(j, copy, NULL, &sc);
 }
 
 /* Record the entry of `copy` in the other copy, rewrite `copy`, mark the record done. */
 static ota_err_t store_journaled(const jnl_t *j, unsigned copy, const ota_select_entry_t *e)
 {
-    ota_select_entry_t cur;
+    bool holds;
     unsigned other = 1u - copy;
     jnl_scan_t sc;
-    ota_err_t err = read_entry(j, copy, &cur);
-    if (err || ota_select_entry_is_initial(&cur)) {
+    ota_err_t err = holds_entry(j, copy, &holds);
+    if (err || !holds) {
         /* Nothing on flash to lose: ESP-IDF's plain rewrite is already safe. */
         return err ? err : ota__otadata_write_entry(j->flash, j->part, copy, e, j->buf);
     }
@@ -240,13 +256,14 @@ ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *ota
                             unsigned sector, const ota_select_entry_t *e, ota_writes_t writes)
 {
     uint8_t buf[OTA__OTADATA_BUF_LEN];
+    if (!e || sector > 1 || writes > OTA_WRITES_FAITHFUL) {
+        return OTA_ERR_INVALID_ARG;
+    }
     if (writes == OTA_WRITES_FAITHFUL) {
         return ota__otadata_write_entry(flash, otadata, sector, e, buf);
     }
     jnl_t j;
-    ota_err_t err = e && sector <= 1 && writes == OTA_WRITES_HARDENED
-                        ? jnl_open(flash, otadata, buf, &j)
-                        : OTA_ERR_INVALID_ARG;
+    ota_err_t err = jnl_open(flash, otadata, buf, &j);
     return err ? err : store_journaled(&j, sector, e);
 }
 

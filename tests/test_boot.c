@@ -305,6 +305,46 @@ static void test_argument_errors(void **state)
     tu_otadev_free(&f.dev);
 }
 
+/* res.entries is otadata as the decision left it: what the flash holds afterwards. */
+static void expect_entries_on_flash(fixture_t *f, const ota_boot_result_t *res)
+{
+    ota_select_entry_t flash_e[2];
+    assert_int_equal(ota_otadata_read(f->dev.flash, f->dev.otadata, flash_e), OTA_OK);
+    assert_memory_equal(res->entries, flash_e, sizeof flash_e);
+}
+
+static void test_result_entries(void **state)
+{
+    (void)state;
+    tu_otadev_opts_t opts = {.app_count = 2, .write_size = 16};
+    fixture_t f;
+    ota_boot_result_t res;
+    /* A trial boot: copy 1 turned NEW -> PENDING_VERIFY, copy 0 as it was. */
+    open_fixture(&f, &opts, true);
+    put_entry(&f, 0, 1, OTA_IMG_VALID);
+    put_entry(&f, 1, 2, OTA_IMG_NEW);
+    assert_int_equal(run_boot(&f, &res), OTA_OK);
+    assert_int_equal(res.entries[1].state, OTA_IMG_PENDING_VERIFY);
+    assert_int_equal(res.entries[0].state, OTA_IMG_VALID);
+    expect_entries_on_flash(&f, &res);
+    /* The next boot aborts it and falls back to copy 0's slot. */
+    assert_int_equal(run_boot(&f, &res), OTA_OK);
+    assert_int_equal(res.entries[1].state, OTA_IMG_ABORTED);
+    assert_string_equal(res.partition->label, "ota_0");
+    expect_entries_on_flash(&f, &res);
+    tu_otadev_free(&f.dev);
+
+    /* Initial contents (anti-rollback, blank otadata): copy 0 gets {slot + 1, VALID}. */
+    open_fixture(&f, &opts, true);
+    f.cfg.anti_rollback = true;
+    assert_int_equal(run_boot(&f, &res), OTA_OK);
+    assert_true(res.initial_contents);
+    assert_int_equal(res.entries[0].seq, 1);
+    assert_int_equal(res.entries[0].state, OTA_IMG_VALID);
+    expect_entries_on_flash(&f, &res);
+    tu_otadev_free(&f.dev);
+}
+
 static void test_reason_texts_are_distinct(void **state)
 {
     (void)state;
@@ -330,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_anti_rollback_initial_otadata),
         cmocka_unit_test(test_write_failure_does_not_stop_the_boot),
         cmocka_unit_test(test_argument_errors),
+        cmocka_unit_test(test_result_entries),
         cmocka_unit_test(test_reason_texts_are_distinct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

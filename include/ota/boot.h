@@ -114,6 +114,10 @@ typedef struct ota_boot_result {
     ota_err_t raise_err;         /* a refused counter raise (e.g. counter exhausted), else OTA_OK */
     size_t op_count;
     ota_boot_op_t ops[OTA_BOOT_MAX_OPS]; /* otadata writes in the order performed */
+    /* The two otadata entries as the decision last read them, with its own
+     * state changes applied (all 0xFF without otadata). Kept here, in the
+     * caller's memory, rather than on the bootloader's stack. */
+    ota_select_entry_t entries[2];
 } ota_boot_result_t;
 
 /*
