@@ -44,9 +44,11 @@ unsigned ota_app_count(const ota_partition_table_t *table)
 /* What every app-side operation starts from. */
 typedef struct otadata_view {
     const ota_partition_t *part;
-    ota_select_entry_t e[2];      /* edited by the operation */
-    ota_select_entry_t stored[2]; /* as read */
-    unsigned app_count;           /* the application's definition */
+    ota_select_entry_t e[2]; /* edited by the operation (never its label) */
+    struct {
+        uint32_t seq, state, crc;
+    } stored[2]; /* the editable fields as read */
+    unsigned app_count; /* the application's definition */
 } otadata_view_t;
 
 static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t *table,
@@ -61,7 +63,11 @@ static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t
     }
     v->app_count = ota_app_count(table);
     ota_err_t err = ota_otadata_read(flash, v->part, v->e);
-    memcpy(v->stored, v->e, sizeof v->stored);
+    for (unsigned i = 0; i < 2; i++) {
+        v->stored[i].seq = v->e[i].seq;
+        v->stored[i].state = v->e[i].state;
+        v->stored[i].crc = v->e[i].crc;
+    }
     return err;
 }
 
@@ -80,14 +86,6 @@ static ota_err_t load_view_for_write(const ota_flash_t *flash, const ota_partiti
     return err;
 }
 
-static bool same_bytes(const ota_select_entry_t *a, const ota_select_entry_t *b)
-{
-    uint8_t x[OTA_OTADATA_ENTRY_SIZE], y[OTA_OTADATA_ENTRY_SIZE];
-    ota_select_entry_encode(a, x);
-    ota_select_entry_encode(b, y);
-    return memcmp(x, y, sizeof x) == 0;
-}
-
 /*
  * esp_ota_ops' rewrite_ota_seq: new seq and its CRC; label and state as they
  * are in v. Hardened skips a rewrite that would store the same bytes (ESP-IDF
@@ -98,7 +96,10 @@ static ota_err_t rewrite(const ota_flash_t *flash, otadata_view_t *v, unsigned s
 {
     v->e[sector].seq = seq;
     v->e[sector].crc = ota_otadata_crc(seq);
-    if (writes == OTA_WRITES_HARDENED && same_bytes(&v->e[sector], &v->stored[sector])) {
+    /* Labels are never edited, so equal fields mean equal stored bytes. */
+    const ota_select_entry_t *e = &v->e[sector];
+    if (writes == OTA_WRITES_HARDENED && e->seq == v->stored[sector].seq &&
+        e->state == v->stored[sector].state && e->crc == v->stored[sector].crc) {
         return OTA_OK;
     }
     return ota_otadata_store(flash, v->part, sector, &v->e[sector], writes);
