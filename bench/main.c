@@ -18,6 +18,7 @@ static const entry_t k_benchmarks[] = {
     {"device_time", bench_device_time},
     {"erase_count", bench_erase_count},
     {"boot_decision", bench_boot_decision},
+    {"powercut_rate", bench_powercut_rate},
 };
 
 #define COUNT (sizeof k_benchmarks / sizeof k_benchmarks[0])

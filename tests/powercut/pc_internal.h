@@ -98,7 +98,7 @@ typedef struct pc_oplist {
 
 void pc_oplist_free(pc_oplist_t *l);
 
-typedef struct pc_dev pc_dev_t;
+/* pc_dev_t is declared in powercut.h (bench/ opens one too). */
 
 /* Build the device and the scenario's start state (no cuts). */
 pc_dev_t *pc_dev_new(const pc_inst_t *inst);

@@ -57,4 +57,25 @@ void pc_random(uint64_t seed, unsigned runs, unsigned max_cuts, ota_writes_t wri
  */
 bool pc_replay(const char *id, bool *violated, char *why, size_t why_len);
 
+/* ---- Timing the runner (bench/bench_powercut.c) ----------------------------
+ * The bench compares what an explored cut costs with a run of the same
+ * instance without a cut, on a device built once (pc_replay builds one per
+ * call). An instance id is a case id without cuts ("...:"). */
+
+/* Called with the id of every instance pc_sweep(level, writes, only) runs, in its order. */
+typedef void (*pc_instance_fn)(void *ctx, const char *id);
+void pc_instances(pc_level_t level, ota_writes_t writes, const char *only, pc_instance_fn fn,
+                  void *ctx);
+
+/* The device of instance `id`, built once in the scenario's start state.
+ * NULL if the id does not parse or has cuts (why says so). */
+typedef struct pc_dev pc_dev_t;
+pc_dev_t *pc_open(const char *id, char *why, size_t why_len);
+
+/* One run of the scenario without a cut, from the start state through every
+ * reboot to its end, invariants checked. false if one broke (why says which). */
+bool pc_run_uncut(pc_dev_t *d, char *why, size_t why_len);
+
+void pc_close(pc_dev_t *d);
+
 #endif

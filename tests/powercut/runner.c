@@ -325,12 +325,14 @@ static bool pairs_in(pc_level_t level, const pc_inst_t *inst)
            (level == PC_FULL || !strcmp(inst->geom->name, "4k-w16"));
 }
 
-void pc_sweep(pc_level_t level, ota_writes_t writes, const char *only, pc_totals_t *t,
-              pc_report_fn report, void *ctx)
+typedef void (*inst_fn)(void *ctx, const pc_inst_t *inst);
+
+/* Every instance of a sweep, in order: pc_sweep runs them, pc_instances names them. */
+static void for_each_instance(pc_level_t level, ota_writes_t writes, const char *only, inst_fn fn,
+                              void *ctx)
 {
     static const unsigned slot_counts[] = {2, 3, 16};
     static const uint32_t sizes[] = {SMALLEST_IMAGE, 0x10000, 0x100000};
-    runner_t r = {t, report, ctx};
     for (size_t s = 0; s < pc_scenario_count; s++) {
         const pc_scenario_t *sc = &pc_scenarios[s];
         for (size_t g = 0; g < pc_geom_count; g++) {
@@ -338,12 +340,50 @@ void pc_sweep(pc_level_t level, ota_writes_t writes, const char *only, pc_totals
                 for (size_t z = 0; z < (sc->vary_image ? 3u : 1u); z++) {
                     pc_inst_t inst = {sc, &pc_geoms[g], slot_counts[n], sizes[z], writes};
                     if (size_in(level, &inst) && selected(&inst, only)) {
-                        run_instance(&r, &inst, pairs_in(level, &inst));
+                        fn(ctx, &inst);
                     }
                 }
             }
         }
     }
+}
+
+typedef struct sweep {
+    runner_t r;
+    pc_level_t level;
+} sweep_t;
+
+static void sweep_one(void *ctx, const pc_inst_t *inst)
+{
+    sweep_t *s = ctx;
+    run_instance(&s->r, inst, pairs_in(s->level, inst));
+}
+
+void pc_sweep(pc_level_t level, ota_writes_t writes, const char *only, pc_totals_t *t,
+              pc_report_fn report, void *ctx)
+{
+    sweep_t s = {{t, report, ctx}, level};
+    for_each_instance(level, writes, only, sweep_one, &s);
+}
+
+typedef struct naming {
+    pc_instance_fn fn;
+    void *ctx;
+} naming_t;
+
+static void name_one(void *ctx, const pc_inst_t *inst)
+{
+    naming_t *n = ctx;
+    char id[256];
+    pc_format_id(inst, NULL, 0, id, sizeof id);
+    n->fn(n->ctx, id);
+}
+
+void pc_instances(pc_level_t level, ota_writes_t writes, const char *only, pc_instance_fn fn,
+                  void *ctx)
+{
+    naming_t n = {fn, ctx};
+    for_each_instance(level, writes, only, name_one, &n);
 }
 
 /* ---- Seeded random runs ------------------------------------------------------------------ */
@@ -409,4 +449,31 @@ bool pc_replay(const char *id, bool *violated, char *why, size_t why_len)
     *violated = !pc_dev_run(d, cuts, n, why, why_len, NULL);
     pc_dev_free(d);
     return true;
+}
+
+/* ---- Uncut runs, for timing ------------------------------------------------------------- */
+
+pc_dev_t *pc_open(const char *id, char *why, size_t why_len)
+{
+    pc_inst_t inst;
+    pc_cut_t cuts[PC_MAX_CUTS];
+    size_t n;
+    if (!pc_parse_id(id, &inst, cuts, &n, why, why_len)) {
+        return NULL;
+    }
+    if (n) {
+        snprintf(why, why_len, "an instance id has no cuts");
+        return NULL;
+    }
+    return pc_dev_new(&inst);
+}
+
+bool pc_run_uncut(pc_dev_t *d, char *why, size_t why_len)
+{
+    return pc_dev_run(d, NULL, 0, why, why_len, NULL);
+}
+
+void pc_close(pc_dev_t *d)
+{
+    pc_dev_free(d);
 }
