@@ -74,6 +74,16 @@ static uint32_t slot_addr(const jnl_t *j, unsigned copy, unsigned slot)
     return ota__otadata_copy_addr(j->flash, j->part, copy) + j->first + slot * (j->body + j->mark);
 }
 
+/* Are the first n bytes of the scratch buffer all the erased value? */
+static bool buf_erased(const jnl_t *j, uint32_t n)
+{
+    bool erased = true;
+    for (uint32_t i = 0; i < n; i++) {
+        erased = erased && j->buf[i] == j->flash->erased_value;
+    }
+    return erased;
+}
+
 /* Does flash [addr, addr + len) read as erased? (Uses the scratch buffer.) */
 static ota_err_t reads_erased(const jnl_t *j, uint32_t addr, uint32_t len, bool *erased)
 {
@@ -84,9 +94,7 @@ static ota_err_t reads_erased(const jnl_t *j, uint32_t addr, uint32_t len, bool 
         if (err) {
             return err;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            *erased = *erased && j->buf[i] == j->flash->erased_value;
-        }
+        *erased = buf_erased(j, n);
         addr += n;
         len -= n;
     }
@@ -113,7 +121,13 @@ static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_sc
         ota_err_t err = read_body(j, copy, i, &whole);
         unsigned aimed_at = le32_get(j->buf + 4);
         if (!err && !whole) {
-            err = reads_erased(j, addr, j->body + j->mark, &erased);
+            /* Free if the body just read and the rest of the slot are erased (the
+             * body is not read twice: the boot decision's flash reads stay few). */
+            erased = buf_erased(j, JNL_BODY_LEN);
+            if (erased) {
+                err = reads_erased(j, addr + JNL_BODY_LEN, j->body + j->mark - JNL_BODY_LEN,
+                                   &erased);
+            }
             if (!err && erased) {
                 sc->free_slot = (int)i;
                 return OTA_OK;
