@@ -157,8 +157,7 @@ static ota_err_t desc_page_size(const verifier_t *v, const ota_chip_t *chip, uin
     }
     err = peek(v, v->pos + SEG0_DESC_MMU_PAGE, v->buf, 1, OTA_ERR_IMG_SEG_BOUNDS);
     if (!err) {
-        uint8_t log2 = v->buf[0];
-        *page = (log2 < 32 && ((chip->mmu_pages >> log2) & 1u)) ? (1u << log2) : OTA_IMAGE_MMU_PAGE_DEFAULT;
+        *page = ota_chip_mmu_page(chip, v->buf[0]);
     }
     return err;
 }
@@ -177,7 +176,7 @@ static ota_err_t check_segment(const verifier_t *v, ota_image_kind_t kind, const
         if (seg->data_len < OTA_APP_DESC_LEN) {
             return OTA_ERR_IMG_SEG0_SHORT;
         }
-        if (chip->mmu_pages) {
+        if (chip->mmu_page_min_log2) {
             ota_err_t err = desc_page_size(v, chip, page);
             if (err) {
                 return err;
