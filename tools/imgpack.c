@@ -142,7 +142,7 @@ static ota_err_t desc_piece(piece_t *pc, const ota_chip_t *chip, const ota_app_d
     }
     ota_app_desc_serialize(desc, p);
     fill_payload(p + OTA_APP_DESC_LEN, len - OTA_APP_DESC_LEN);
-    *pc = (piece_t){chip->desc_addr, p, p, len, 0};
+    *pc = (piece_t){ota_chip_desc_addr(chip), p, p, len, 0};
     return OTA_OK;
 }
 
