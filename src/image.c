@@ -194,9 +194,10 @@ static ota_err_t check_segment(const verifier_t *v, ota_image_kind_t kind, const
 }
 
 /*
- * What one pass learns: ota_image_info_t but for the segment list, which goes
- * straight into the caller's info when there is one. A caller that wants only
- * the verdict then needs no ota_image_info_t (330 bytes) on the stack.
+ * What one pass learns: ota_image_info_t but for the segment list and the
+ * hashes, which go straight into the caller's info when there is one (no
+ * copying them afterwards). A caller that wants only the verdict then needs
+ * no ota_image_info_t (330 bytes) on the stack.
  */
 typedef struct outcome {
     ota_image_header_t header;
@@ -208,8 +209,8 @@ typedef struct outcome {
     uint8_t checksum_stored;
     uint8_t checksum_calc;
     uint32_t image_len;
-    uint8_t hash_calc[OTA_SHA256_LEN];
-    uint8_t hash_stored[OTA_SHA256_LEN];
+    uint8_t *hash_calc;   /* OTA_SHA256_LEN bytes */
+    uint8_t *hash_stored; /* OTA_SHA256_LEN bytes */
 } outcome_t;
 
 static ota_err_t read_segments(verifier_t *v, ota_image_kind_t kind, const ota_chip_t *chip,
@@ -289,7 +290,7 @@ static ota_err_t read_layout(verifier_t *v, const ota_image_verify_opts_t *opts,
     return err;
 }
 
-/* Everything learnt, into the caller's info (the segments are there already). */
+/* Everything learnt, into the caller's info (segments and hashes are there already). */
 static void report(const outcome_t *out, ota_image_info_t *info)
 {
     info->header = out->header;
@@ -300,8 +301,6 @@ static void report(const outcome_t *out, ota_image_info_t *info)
     info->checksum_stored = out->checksum_stored;
     info->checksum_calc = out->checksum_calc;
     info->image_len = out->image_len;
-    memcpy(info->hash_calc, out->hash_calc, OTA_SHA256_LEN);
-    memcpy(info->hash_stored, out->hash_stored, OTA_SHA256_LEN);
 }
 
 static bool opts_valid(const ota_image_verify_opts_t *opts, uint32_t part_size)
@@ -338,7 +337,12 @@ ota_err_t ota_image_verify(const ota_flash_t *flash, uint32_t part_offset, uint3
     if (err) {
         return err;
     }
-    outcome_t out = {.segments = info ? info->segments : NULL};
+    uint8_t hashes[2][OTA_SHA256_LEN]; /* calculated, stored: when there is no info */
+    outcome_t out = {
+        .segments = info ? info->segments : NULL,
+        .hash_calc = info ? info->hash_calc : hashes[0],
+        .hash_stored = info ? info->hash_stored : hashes[1],
+    };
     err = read_layout(&v, opts, &out);
     /* Always finish, so a hardware hash engine is released on every path. */
     ota_err_t hash_err = sha256->finish(sha256->ctx, out.hash_calc);
