@@ -116,7 +116,7 @@ static void check_descriptors(const image_case_t *c, const ota_flash_t *flash, o
     FUZZ_CHECK(app_err == OTA_OK || is_zero(&app, sizeof app));
     FUZZ_CHECK(boot_err == OTA_OK || is_zero(&boot, sizeof boot));
     const ota_chip_t *chip = ota_chip_by_id(info->header.chip_id);
-    if (err == OTA_OK && c->opts.kind == OTA_IMAGE_APP && chip && chip->mmu_pages) {
+    if (err == OTA_OK && c->opts.kind == OTA_IMAGE_APP && chip && chip->mmu_page_min_log2) {
         FUZZ_CHECK(app_err == OTA_OK && app.magic_word == OTA_APP_DESC_MAGIC);
     }
 }

@@ -7,13 +7,18 @@
 
 #include "ota/image.h"
 
-#define PAGES_8K_TO_64K ((1u << 13) | (1u << 14) | (1u << 15) | (1u << 16))
-#define PAGES_16K_TO_64K ((1u << 14) | (1u << 15) | (1u << 16))
+/* mmu_page_min_log2: the smallest configurable MMU page, or fixed 64 KiB pages. */
+#define FROM_8K 13u
+#define FROM_16K 14u
+#define FIXED_64K 0u
+
+/* The map bounds, all multiples of 64 KiB, in 64 KiB units (ota_chip_t). */
+#define K64(addr) ((uint16_t)((addr) >> 16))
 
 /*
  * OTA_CHIP_ONLY=<chip id> (e.g. -DOTA_CHIP_ONLY=OTA_CHIP_ESP32C3) builds the
  * table with that one chip: a device only ever verifies images for itself,
- * and the other rows cost about half a KiB. Images for any other chip are then
+ * and the other rows cost about 150 bytes. Images for any other chip are then
  * OTA_ERR_IMG_CHIP_UNKNOWN, and lookups by name or index see only that chip.
  * Default: every chip (host tools need them all).
  */
@@ -24,52 +29,21 @@
 #endif
 
 static const ota_chip_t k_chips[] = {
-#if CHIP_KEPT(OTA_CHIP_ESP32)
-    {"esp32", OTA_CHIP_ESP32, {{0x400D0000u, 0x40400000u}, {0x3F400000u, 0x3F800000u}}, 0x3F400020u, 0},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32S2)
-    {"esp32s2", OTA_CHIP_ESP32S2, {{0x40080000u, 0x40B80000u}, {0x3F000000u, 0x3F3F0000u}}, 0x3F000020u, 0},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32C3)
-    {"esp32c3", OTA_CHIP_ESP32C3, {{0x42000000u, 0x42800000u}, {0x3C000000u, 0x3C800000u}}, 0x3C000020u, 0},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32S3)
-    {"esp32s3", OTA_CHIP_ESP32S3, {{0x42000000u, 0x44000000u}, {0x3C000000u, 0x3E000000u}}, 0x3C000020u, 0},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32C2)
-    {"esp32c2", OTA_CHIP_ESP32C2, {{0x42000000u, 0x42400000u}, {0x3C000000u, 0x3C400000u}}, 0x3C000020u,
-     PAGES_16K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32C6)
-    {"esp32c6", OTA_CHIP_ESP32C6, {{0x42000000u, 0x42800000u}, {0x42800000u, 0x43000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32H2)
-    {"esp32h2", OTA_CHIP_ESP32H2, {{0x42000000u, 0x42800000u}, {0x42800000u, 0x43000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32P4)
-    {"esp32p4", OTA_CHIP_ESP32P4, {{0x40000000u, 0x4C000000u}, {0x40000000u, 0x4C000000u}}, 0x40000020u, 0},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32C61)
-    {"esp32c61", OTA_CHIP_ESP32C61, {{0x42000000u, 0x44000000u}, {0x42000000u, 0x44000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32C5)
-    {"esp32c5", OTA_CHIP_ESP32C5, {{0x42000000u, 0x44000000u}, {0x42000000u, 0x44000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32H21)
-    {"esp32h21", OTA_CHIP_ESP32H21, {{0x42000000u, 0x42800000u}, {0x42800000u, 0x43000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32H4)
-    {"esp32h4", OTA_CHIP_ESP32H4, {{0x42000000u, 0x42800000u}, {0x42800000u, 0x43000000u}}, 0x42000020u,
-     PAGES_8K_TO_64K},
-#endif
-#if CHIP_KEPT(OTA_CHIP_ESP32S31)
-    {"esp32s31", OTA_CHIP_ESP32S31, {{0x40000000u, 0x54000000u}, {0x40000000u, 0x54000000u}}, 0x40000020u, 0},
-#endif
+#define CHIP(name, id, irom_start, irom_end, drom_start, drom_end, desc_addr, pages) \
+    {(id), {{K64(irom_start), K64(irom_end)}, {K64(drom_start), K64(drom_end)}}, (pages)},
+#include "chip_rows.def"
+#undef CHIP
+};
+
+/* What only host tools ask for (names, where a packer puts the descriptor),
+ * in an array of its own: a bootloader looks chips up by id and does not link it. */
+static const struct {
+    char name[9]; /* at most 8 characters */
+    uint32_t desc_addr;
+} k_host[] = {
+#define CHIP(name, id, irom_start, irom_end, drom_start, drom_end, desc_addr, pages) {name, (desc_addr)},
+#include "chip_rows.def"
+#undef CHIP
 };
 
 #define CHIP_COUNT (sizeof k_chips / sizeof k_chips[0])
@@ -115,7 +89,7 @@ const ota_chip_t *ota_chip_by_name(const char *name)
         return NULL;
     }
     for (size_t i = 0; i < CHIP_COUNT; i++) {
-        if (name_equal(k_chips[i].name, name)) {
+        if (name_equal(k_host[i].name, name)) {
             return &k_chips[i];
         }
     }
@@ -138,13 +112,26 @@ ota_err_t ota_chip_id_from_name(const char *name, uint16_t *chip_id)
 const char *ota_chip_name(uint16_t chip_id)
 {
     const ota_chip_t *chip = ota_chip_by_id(chip_id);
-    return chip ? chip->name : NULL;
+    return chip ? k_host[chip - k_chips].name : NULL;
+}
+
+uint32_t ota_chip_desc_addr(const ota_chip_t *chip)
+{
+    return k_host[chip - k_chips].desc_addr;
+}
+
+uint32_t ota_chip_mmu_page(const ota_chip_t *chip, uint8_t log2)
+{
+    bool configurable = chip->mmu_page_min_log2 && log2 >= chip->mmu_page_min_log2 && log2 <= 16;
+    return configurable ? 1u << log2 : OTA_IMAGE_MMU_PAGE_DEFAULT;
 }
 
 bool ota_chip_addr_is_mapped(const ota_chip_t *chip, uint32_t load_addr)
 {
+    /* The bounds are 64 KiB aligned, so comparing 64 KiB units is exact. */
+    uint32_t unit = load_addr >> 16;
     for (size_t i = 0; i < 2; i++) {
-        if (load_addr >= chip->map[i][0] && load_addr < chip->map[i][1]) {
+        if (unit >= chip->map_64k[i][0] && unit < chip->map_64k[i][1]) {
             return true;
         }
     }

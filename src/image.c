@@ -17,9 +17,11 @@
 typedef struct verifier {
     const ota_flash_t *flash;
     uint32_t base;      /* partition offset in flash */
-    uint32_t part_size;
+    uint32_t avail;     /* image bytes that may be read: data_len when known, else the partition size */
     bool data_len_known;
-    uint32_t data_len;
+    /* What reading past the partition is called at this point: a segment out
+     * of bounds, or an image (header, footer) longer than its partition. */
+    ota_err_t past_partition;
     const ota_hash_t *sha;
     uint8_t *buf;
     size_t buf_len;
@@ -29,29 +31,28 @@ typedef struct verifier {
 
 /*
  * May the image bytes [off, off + len) be read? Past the known data the image
- * is truncated; past the partition it is too big (the caller says how to
- * name that: a segment out of bounds, or an image longer than its partition).
+ * is truncated; past the partition it is too big. One bound serves both, as
+ * opts_valid() keeps data_len within the partition.
  */
-static ota_err_t check_avail(const verifier_t *v, uint32_t off, uint32_t len, ota_err_t past_partition)
+static ota_err_t check_avail(const verifier_t *v, uint32_t off, uint32_t len)
 {
-    uint64_t end = (uint64_t)off + len;
-    if (v->data_len_known && end > v->data_len) {
-        return OTA_ERR_IMG_TRUNCATED;
+    if ((uint64_t)off + len <= v->avail) {
+        return OTA_OK;
     }
-    return end > v->part_size ? past_partition : OTA_OK;
+    return v->data_len_known ? OTA_ERR_IMG_TRUNCATED : v->past_partition;
 }
 
 /* Read image bytes without hashing them (a look ahead). */
-static ota_err_t peek(const verifier_t *v, uint32_t off, void *dst, uint32_t len, ota_err_t past_partition)
+static ota_err_t peek(const verifier_t *v, uint32_t off, void *dst, uint32_t len)
 {
-    ota_err_t err = check_avail(v, off, len, past_partition);
+    ota_err_t err = check_avail(v, off, len);
     return err ? err : ota_flash_read(v->flash, v->base + off, dst, len);
 }
 
 /* Read len bytes at the cursor into dst, hash them and advance. */
-static ota_err_t take(verifier_t *v, void *dst, uint32_t len, ota_err_t past_partition)
+static ota_err_t take(verifier_t *v, void *dst, uint32_t len)
 {
-    ota_err_t err = peek(v, v->pos, dst, len, past_partition);
+    ota_err_t err = peek(v, v->pos, dst, len);
     if (!err) {
         err = v->sha->update(v->sha->ctx, dst, len);
     }
@@ -82,12 +83,12 @@ static uint8_t xor_bytes(const uint8_t *p, uint32_t n)
 
 /* Stream len bytes at the cursor through the work buffer into the hash and,
  * for segment data, the checksum. */
-static ota_err_t stream(verifier_t *v, uint32_t len, bool checksummed, ota_err_t past_partition)
+static ota_err_t stream(verifier_t *v, uint32_t len, bool checksummed)
 {
-    ota_err_t err = check_avail(v, v->pos, len, past_partition);
+    ota_err_t err = check_avail(v, v->pos, len);
     while (!err && len > 0) {
         uint32_t n = len < v->buf_len ? len : (uint32_t)v->buf_len;
-        err = take(v, v->buf, n, past_partition);
+        err = take(v, v->buf, n);
         if (checksummed && !err) {
             v->checksum ^= xor_bytes(v->buf, n);
         }
@@ -130,13 +131,13 @@ static ota_err_t read_header(verifier_t *v, ota_image_header_t *hdr)
 {
     uint8_t *raw = v->buf;
     /* The magic byte first: a short non-image is "not an image", not "truncated". */
-    ota_err_t err = peek(v, 0, raw, 1, OTA_ERR_IMG_TOO_LONG);
+    ota_err_t err = peek(v, 0, raw, 1);
     if (!err && raw[0] != OTA_IMAGE_MAGIC) {
         hdr->magic = raw[0];
         err = OTA_ERR_IMG_MAGIC;
     }
     if (!err) {
-        err = take(v, raw, OTA_IMAGE_HEADER_LEN, OTA_ERR_IMG_TOO_LONG);
+        err = take(v, raw, OTA_IMAGE_HEADER_LEN);
     }
     return err ? err : ota_image_header_parse(raw, OTA_IMAGE_HEADER_LEN, hdr);
 }
@@ -148,17 +149,16 @@ static ota_err_t read_header(verifier_t *v, ota_image_header_t *hdr)
  */
 static ota_err_t desc_page_size(const verifier_t *v, const ota_chip_t *chip, uint32_t *page)
 {
-    ota_err_t err = peek(v, v->pos, v->buf, 4, OTA_ERR_IMG_SEG_BOUNDS);
+    ota_err_t err = peek(v, v->pos, v->buf, 4);
     if (err) {
         return err;
     }
     if (le32_get(v->buf) != OTA_APP_DESC_MAGIC) {
         return OTA_ERR_IMG_NO_DESC;
     }
-    err = peek(v, v->pos + SEG0_DESC_MMU_PAGE, v->buf, 1, OTA_ERR_IMG_SEG_BOUNDS);
+    err = peek(v, v->pos + SEG0_DESC_MMU_PAGE, v->buf, 1);
     if (!err) {
-        uint8_t log2 = v->buf[0];
-        *page = (log2 < 32 && ((chip->mmu_pages >> log2) & 1u)) ? (1u << log2) : OTA_IMAGE_MMU_PAGE_DEFAULT;
+        *page = ota_chip_mmu_page(chip, v->buf[0]);
     }
     return err;
 }
@@ -177,7 +177,7 @@ static ota_err_t check_segment(const verifier_t *v, ota_image_kind_t kind, const
         if (seg->data_len < OTA_APP_DESC_LEN) {
             return OTA_ERR_IMG_SEG0_SHORT;
         }
-        if (chip->mmu_pages) {
+        if (chip->mmu_page_min_log2) {
             ota_err_t err = desc_page_size(v, chip, page);
             if (err) {
                 return err;
@@ -194,9 +194,10 @@ static ota_err_t check_segment(const verifier_t *v, ota_image_kind_t kind, const
 }
 
 /*
- * What one pass learns: ota_image_info_t but for the segment list, which goes
- * straight into the caller's info when there is one. A caller that wants only
- * the verdict then needs no ota_image_info_t (330 bytes) on the stack.
+ * What one pass learns: ota_image_info_t but for the segment list and the
+ * hashes, which go straight into the caller's info when there is one (no
+ * copying them afterwards). A caller that wants only the verdict then needs
+ * no ota_image_info_t (330 bytes) on the stack.
  */
 typedef struct outcome {
     ota_image_header_t header;
@@ -208,15 +209,16 @@ typedef struct outcome {
     uint8_t checksum_stored;
     uint8_t checksum_calc;
     uint32_t image_len;
-    uint8_t hash_calc[OTA_SHA256_LEN];
-    uint8_t hash_stored[OTA_SHA256_LEN];
+    uint8_t *hash_calc;   /* OTA_SHA256_LEN bytes */
+    uint8_t *hash_stored; /* OTA_SHA256_LEN bytes */
 } outcome_t;
 
 static ota_err_t read_segments(verifier_t *v, ota_image_kind_t kind, const ota_chip_t *chip,
                                outcome_t *out)
 {
+    v->past_partition = OTA_ERR_IMG_SEG_BOUNDS;
     for (unsigned i = 0; i < out->header.segment_count; i++) {
-        ota_err_t err = take(v, v->buf, OTA_IMAGE_SEG_HEADER_LEN, OTA_ERR_IMG_SEG_BOUNDS);
+        ota_err_t err = take(v, v->buf, OTA_IMAGE_SEG_HEADER_LEN);
         if (err) {
             return err;
         }
@@ -228,7 +230,7 @@ static ota_err_t read_segments(verifier_t *v, ota_image_kind_t kind, const ota_c
         out->segments_read = (uint8_t)(i + 1);
         err = check_segment(v, kind, chip, i, &seg, &out->mmu_page_size);
         if (!err) {
-            err = stream(v, seg.data_len, true, OTA_ERR_IMG_SEG_BOUNDS);
+            err = stream(v, seg.data_len, true);
         }
         if (err) {
             return err;
@@ -241,9 +243,10 @@ static ota_err_t read_segments(verifier_t *v, ota_image_kind_t kind, const ota_c
 static ota_err_t read_footer(verifier_t *v, outcome_t *out)
 {
     uint32_t checksum_offset = v->pos | 15u;
-    ota_err_t err = stream(v, checksum_offset - v->pos, false, OTA_ERR_IMG_TOO_LONG);
+    v->past_partition = OTA_ERR_IMG_TOO_LONG;
+    ota_err_t err = stream(v, checksum_offset - v->pos, false);
     if (!err) {
-        err = take(v, &out->checksum_stored, 1, OTA_ERR_IMG_TOO_LONG);
+        err = take(v, &out->checksum_stored, 1);
     }
     if (err) {
         return err;
@@ -252,7 +255,7 @@ static ota_err_t read_footer(verifier_t *v, outcome_t *out)
     out->checksum_calc = v->checksum;
     out->image_len = v->pos;
     if (out->header.hash_appended) {
-        err = peek(v, v->pos, out->hash_stored, OTA_SHA256_LEN, OTA_ERR_IMG_TOO_LONG);
+        err = peek(v, v->pos, out->hash_stored, OTA_SHA256_LEN);
         out->image_len += OTA_SHA256_LEN;
     }
     return err;
@@ -287,7 +290,7 @@ static ota_err_t read_layout(verifier_t *v, const ota_image_verify_opts_t *opts,
     return err;
 }
 
-/* Everything learnt, into the caller's info (the segments are there already). */
+/* Everything learnt, into the caller's info (segments and hashes are there already). */
 static void report(const outcome_t *out, ota_image_info_t *info)
 {
     info->header = out->header;
@@ -298,8 +301,6 @@ static void report(const outcome_t *out, ota_image_info_t *info)
     info->checksum_stored = out->checksum_stored;
     info->checksum_calc = out->checksum_calc;
     info->image_len = out->image_len;
-    memcpy(info->hash_calc, out->hash_calc, OTA_SHA256_LEN);
-    memcpy(info->hash_stored, out->hash_stored, OTA_SHA256_LEN);
 }
 
 static bool opts_valid(const ota_image_verify_opts_t *opts, uint32_t part_size)
@@ -327,15 +328,21 @@ ota_err_t ota_image_verify(const ota_flash_t *flash, uint32_t part_offset, uint3
         return OTA_ERR_FLASH_RANGE;
     }
     verifier_t v = {
-        .flash = flash, .base = part_offset, .part_size = part_size,
-        .data_len_known = opts->data_len_known, .data_len = opts->data_len,
+        .flash = flash, .base = part_offset,
+        .avail = opts->data_len_known ? opts->data_len : part_size, .data_len_known = opts->data_len_known,
+        .past_partition = OTA_ERR_IMG_TOO_LONG, /* the header */
         .sha = sha256, .buf = buf, .buf_len = buf_len, .pos = 0, .checksum = OTA_IMAGE_CHECKSUM_SEED,
     };
     ota_err_t err = sha256->start(sha256->ctx);
     if (err) {
         return err;
     }
-    outcome_t out = {.segments = info ? info->segments : NULL};
+    uint8_t hashes[2][OTA_SHA256_LEN]; /* calculated, stored: when there is no info */
+    outcome_t out = {
+        .segments = info ? info->segments : NULL,
+        .hash_calc = info ? info->hash_calc : hashes[0],
+        .hash_stored = info ? info->hash_stored : hashes[1],
+    };
     err = read_layout(&v, opts, &out);
     /* Always finish, so a hardware hash engine is released on every path. */
     ota_err_t hash_err = sha256->finish(sha256->ctx, out.hash_calc);

@@ -57,7 +57,7 @@ static int parse_chip(const char *name, uint16_t *chip_id)
     char list[256] = "";
     for (size_t i = 0; ota_chip_at(i); i++) {
         strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-        strncat(list, ota_chip_at(i)->name, sizeof list - strlen(list) - 1);
+        strncat(list, ota_chip_name(ota_chip_at(i)->chip_id), sizeof list - strlen(list) - 1);
     }
     return cli_error("unknown chip '%s' (known: %s)", name, list);
 }

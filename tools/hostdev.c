@@ -51,7 +51,7 @@ static ota_err_t set_chip(hostdev_t *d, const char *chip)
     if (!c || strlen(chip) >= sizeof d->state.chip) {
         return fail(d, OTA_ERR_INVALID_ARG, "unknown chip '%s'", chip);
     }
-    snprintf(d->state.chip, sizeof d->state.chip, "%s", c->name);
+    snprintf(d->state.chip, sizeof d->state.chip, "%s", ota_chip_name(c->chip_id));
     d->device = (ota_image_device_t){.chip_id = c->chip_id, .chip_rev = d->state.chip_rev};
     return OTA_OK;
 }

@@ -90,7 +90,7 @@ static void header(packer_t *pk, const imgpack_opts_t *o, const ota_chip_t *chip
     h[0] = OTA_IMAGE_MAGIC;
     h[2] = o->spi_mode;
     h[3] = (uint8_t)((o->spi_speed & 0x0Fu) | (o->spi_size << 4));
-    put32(h + 4, o->entry_addr ? o->entry_addr : chip->map[0][0]);
+    put32(h + 4, o->entry_addr ? o->entry_addr : (uint32_t)chip->map_64k[0][0] << 16);
     h[8] = WP_PIN_DISABLED;
     put16(h + 12, o->chip_id);
     h[14] = (uint8_t)(o->min_chip_rev_full / 100u); /* legacy field: the major revision */
@@ -142,7 +142,7 @@ static ota_err_t desc_piece(piece_t *pc, const ota_chip_t *chip, const ota_app_d
     }
     ota_app_desc_serialize(desc, p);
     fill_payload(p + OTA_APP_DESC_LEN, len - OTA_APP_DESC_LEN);
-    *pc = (piece_t){chip->desc_addr, p, p, len, 0};
+    *pc = (piece_t){ota_chip_desc_addr(chip), p, p, len, 0};
     return OTA_OK;
 }
 
@@ -157,8 +157,7 @@ static int piece_cmp(const void *a, const void *b)
 
 static uint32_t page_size(const ota_chip_t *chip, const ota_app_desc_t *desc)
 {
-    uint8_t log2 = desc ? desc->mmu_page_size_log2 : 0;
-    return (log2 < 32 && ((chip->mmu_pages >> log2) & 1u)) ? 1u << log2 : OTA_IMAGE_MMU_PAGE_DEFAULT;
+    return ota_chip_mmu_page(chip, desc ? desc->mmu_page_size_log2 : 0);
 }
 
 /* Data of a segment written now would start at pos + 8. */

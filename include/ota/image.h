@@ -283,13 +283,15 @@ ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offse
                                    uint32_t part_size, ota_boot_desc_t *out);
 
 /* Chip table (spec §4.1). Built with -DOTA_CHIP_ONLY=<chip id> (src/chip.c),
- * it holds that chip alone and every lookup of another one fails. */
+ * it holds that chip alone and every lookup of another one fails.
+ * A bootloader links the whole table, so a row holds only what verification
+ * needs, in 12 bytes: every flash-mapped bound is a multiple of 64 KiB (an MMU
+ * page) and is kept as address >> 16. Names and descriptor addresses, which
+ * only host tools use, come from ota_chip_name() and ota_chip_desc_addr(). */
 typedef struct ota_chip {
-    const char *name;         /* "esp32", "esp32s3", ... */
     uint16_t chip_id;
-    uint32_t map[2][2];       /* flash-mapped [start, end) ranges (IROM, DROM) */
-    uint32_t desc_addr;       /* load address the app descriptor gets (first mapped data page + 0x20) */
-    uint32_t mmu_pages;       /* bit n set: a 2^n-byte MMU page is configurable; 0 = fixed 64 KiB */
+    uint16_t map_64k[2][2];    /* flash-mapped [start, end) ranges (IROM, DROM), in 64 KiB units */
+    uint8_t mmu_page_min_log2; /* MMU pages 2^n, n in [this, 16], are configurable; 0 = fixed 64 KiB */
 } ota_chip_t;
 
 /* The chip with this id / name (case-insensitive), or NULL. */
@@ -299,11 +301,19 @@ const ota_chip_t *ota_chip_by_name(const char *name);
 /* Chip id for a name. Errors: OTA_ERR_INVALID_ARG (NULL), OTA_ERR_NOT_FOUND. */
 ota_err_t ota_chip_id_from_name(const char *name, uint16_t *chip_id);
 
-/* Name for a chip id, or NULL if unknown. */
+/* Name ("esp32", "esp32s3", ...) for a chip id, or NULL if unknown. */
 const char *ota_chip_name(uint16_t chip_id);
+
+/* Load address the app descriptor gets: the first mapped data page + 0x20
+ * (where an image packer puts segment 0). chip: a row of this table. */
+uint32_t ota_chip_desc_addr(const ota_chip_t *chip);
 
 /* The i-th chip of the table (NULL past the end), to list them. */
 const ota_chip_t *ota_chip_at(size_t i);
+
+/* The MMU page an app descriptor's mmu_page_size (log2) selects: 2^log2 when
+ * the chip can be configured so, else the 64 KiB default. */
+uint32_t ota_chip_mmu_page(const ota_chip_t *chip, uint8_t log2);
 
 /* True when load_addr is in one of the chip's flash-mapped ranges. */
 bool ota_chip_addr_is_mapped(const ota_chip_t *chip, uint32_t load_addr);
