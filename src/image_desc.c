@@ -154,6 +154,14 @@ ota_err_t ota_image_read_app_desc(const ota_flash_t *flash, uint32_t part_offset
     return err ? err : ota_app_desc_parse(raw, sizeof raw, out);
 }
 
+/* The first len bytes of the app descriptor, its magic checked (a partial read). */
+static ota_err_t read_desc_head(const ota_flash_t *flash, uint32_t part_offset, uint32_t part_size,
+                                uint8_t *raw, uint32_t len)
+{
+    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, OTA_APP_DESC_LEN, raw, len);
+    return !err && le32_get(raw + AD_MAGIC) != OTA_APP_DESC_MAGIC ? OTA_ERR_IMG_NO_DESC : err;
+}
+
 ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_offset,
                                         uint32_t part_size, uint32_t *secure_version)
 {
@@ -161,13 +169,22 @@ ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_
     if (!secure_version) {
         return OTA_ERR_INVALID_ARG;
     }
-    *secure_version = 0;
-    ota_err_t err = read_desc_bytes(flash, part_offset, part_size, OTA_APP_DESC_LEN, raw, sizeof raw);
-    if (!err && le32_get(raw + AD_MAGIC) != OTA_APP_DESC_MAGIC) {
-        err = OTA_ERR_IMG_NO_DESC;
+    ota_err_t err = read_desc_head(flash, part_offset, part_size, raw, sizeof raw);
+    *secure_version = err ? 0 : le32_get(raw + AD_SECURE_VERSION);
+    return err;
+}
+
+ota_err_t ota_image_read_app_version(const ota_flash_t *flash, uint32_t part_offset,
+                                     uint32_t part_size, char version[33])
+{
+    uint8_t raw[AD_VERSION + 32]; /* magic word ... version */
+    if (!version) {
+        return OTA_ERR_INVALID_ARG;
     }
+    memset(version, 0, 33);
+    ota_err_t err = read_desc_head(flash, part_offset, part_size, raw, sizeof raw);
     if (!err) {
-        *secure_version = le32_get(raw + AD_SECURE_VERSION);
+        field_to_str(version, raw + AD_VERSION, 32);
     }
     return err;
 }

@@ -447,6 +447,12 @@ static ota_err_t read_desc(const uint8_t *data, size_t len, uint32_t part_size, 
     assert_int_equal(ota_image_read_secure_version(&f.sim.flash, IMGFILE_PART_OFFSET, part_size, &version),
                      err);
     assert_int_equal(version, desc->secure_version);
+    /* The version alone: same checks, the same NUL-padded 33 bytes. */
+    char text[33];
+    memset(text, 'x', sizeof text);
+    assert_int_equal(ota_image_read_app_version(&f.sim.flash, IMGFILE_PART_OFFSET, part_size, text),
+                     err);
+    assert_memory_equal(text, desc->version, sizeof text);
     imgfile_close(&f);
     return err;
 }
@@ -490,6 +496,9 @@ static void test_app_desc_read(void **state)
     uint32_t version = 1;
     assert_int_equal(ota_image_read_secure_version(NULL, 0, 0x1000, &version), OTA_ERR_INVALID_ARG);
     assert_int_equal(version, 0);
+    char text[33] = "x";
+    assert_int_equal(ota_image_read_app_version(NULL, 0, 0x1000, text), OTA_ERR_INVALID_ARG);
+    assert_string_equal(text, "");
     free(img.data);
 }
 

@@ -278,6 +278,14 @@ ota_err_t ota_image_read_app_desc(const ota_flash_t *flash, uint32_t part_offset
 ota_err_t ota_image_read_secure_version(const ota_flash_t *flash, uint32_t part_offset,
                                         uint32_t part_size, uint32_t *secure_version);
 
+/*
+ * Only the app descriptor's version string (NUL-padded to 33 bytes), with
+ * the checks and errors of ota_image_read_app_desc(); "" on error. Reads 48
+ * bytes of the descriptor: what an app compares before an update.
+ */
+ota_err_t ota_image_read_app_version(const ota_flash_t *flash, uint32_t part_offset,
+                                     uint32_t part_size, char version[33]);
+
 /* The same for a bootloader descriptor (segment 0 >= 80 bytes, magic byte 80). */
 ota_err_t ota_image_read_boot_desc(const ota_flash_t *flash, uint32_t part_offset,
                                    uint32_t part_size, ota_boot_desc_t *out);

@@ -350,9 +350,9 @@ ota_err_t ota_erase_last_boot_app_partition(ota_ctx_t *ctx);
  * revision, SPI mode: ota_image_check_head); not the running app's version;
  * not the version of the app that last failed its first boot
  * (ota_get_last_invalid_partition); with anti_rollback, secure_version not
- * below the counter. desc (may be NULL) gets the descriptor, zeroed when the
+ * below the counter. desc (required) gets the descriptor, zeroed when the
  * head has none. Reads flash, writes nothing.
- * Errors: OTA_ERR_INVALID_ARG (NULL ctx/head), those of ota_image_check_head()
+ * Errors: OTA_ERR_INVALID_ARG (NULL ctx/head/desc), those of ota_image_check_head()
  * (OTA_ERR_IMG_MAGIC, OTA_ERR_IMG_TRUNCATED, OTA_ERR_IMG_CHIP, ...),
  * OTA_ERR_OTA_SAME_VERSION, OTA_ERR_OTA_KNOWN_INVALID, OTA_ERR_IMG_SEC_VER,
  * counter read errors.
