@@ -179,16 +179,6 @@ static ota_err_t jnl_append(const jnl_t *j, unsigned slot, unsigned target)
     return ota_flash_write(j->flash, slot_addr(j, 1u - target, slot), b, j->body);
 }
 
-static ota_err_t read_entry(const jnl_t *j, unsigned copy, ota_select_entry_t *e)
-{
-    ota_err_t err = ota_flash_read(j->flash, ota__otadata_copy_addr(j->flash, j->part, copy),
-                                   j->buf, OTA_OTADATA_ENTRY_SIZE);
-    if (!err) {
-        ota_select_entry_decode(j->buf, e);
-    }
-    return err;
-}
-
 /*
  * Does `copy` hold an entry a rewrite could lose (seq set, right CRC)? Read
  * from the stored bytes, left at the start of the scratch buffer: no decoded
@@ -290,16 +280,18 @@ static ota_err_t recover_copy(const jnl_t *j, unsigned copy, bool restore, unsig
     if (err || sc.live_slot < 0) {
         return err;
     }
-    ota_select_entry_t e;
-    bool whole;
-    err = read_entry(j, copy, &e);
+    bool holds, whole;
+    uint32_t record = slot_addr(j, other, (unsigned)sc.live_slot);
+    err = holds_entry(j, copy, &holds);
     /* A right CRC means the rewrite completed or never began: keep what is there. */
-    if (!err && restore && ota_select_entry_is_initial(&e)) {
+    if (!err && restore && !holds) {
         err = read_body(j, other, (unsigned)sc.live_slot, &whole);
         err = err ? err : whole ? OTA_OK : OTA_ERR_FLASH_IO; /* it was whole a moment ago */
+        if (!err) { /* the recorded 32 bytes, at the start of the buffer, go back */
+            err = ota_flash_read(j->flash, record + 8, j->buf, OTA_OTADATA_ENTRY_SIZE);
+        }
         if (!err) {
-            ota_select_entry_decode(j->buf + 8, &e);
-            err = ota__otadata_write_entry(j->flash, j->part, copy, &e, j->buf);
+            err = ota__otadata_write_entry(j->flash, j->part, copy, NULL, j->buf);
         }
         *restored |= err ? 0u : 1u << copy;
     }
