@@ -119,7 +119,7 @@ static ota_err_t jnl_scan(const jnl_t *j, unsigned copy, unsigned target, jnl_sc
         bool whole, erased;
         uint32_t addr = slot_addr(j, copy, i);
         ota_err_t err = read_body(j, copy, i, &whole);
-        unsigned aimed_at = le32_get(j->buf + 4);
+        unsigned aimed_at = err ? 2u : le32_get(j->buf + 4); /* read before the mark reuses buf */
         if (!err && !whole) {
             /* Free if the body just read and the rest of the slot are erased (the
              * body is not read twice: the boot decision's flash reads stay few). */
