@@ -16,6 +16,7 @@ endif()
 
 function(ota_variant_flags target v)
   target_compile_options(${target} PRIVATE ${OTA_WARN})
+  target_compile_definitions(${target} PRIVATE OTA_OTADATA_MAX_WRITE_SIZE=${OTA_OTADATA_MAX_WRITE_SIZE}u)
   if(v STREQUAL "-asan")
     target_compile_options(${target} PRIVATE ${OTA_SAN_FLAGS})
     target_link_options(${target} PUBLIC ${OTA_SAN_FLAGS})

@@ -84,11 +84,10 @@ static ota_err_t verify_as(const ota_ctx_t *ctx, const ota_partition_t *p, ota_i
                             cfg->scratch_len, info);
 }
 
-ota_err_t ota__accept_image(const ota_ctx_t *ctx, const ota_partition_t *p, ota_image_kind_t kind,
+ota_err_t ota__accept_image(ota_ctx_t *ctx, const ota_partition_t *p, ota_image_kind_t kind,
                             const uint32_t *data_len, ota_image_info_t *info)
 {
-    ota_image_info_t local;
-    info = info ? info : &local;
+    info = info ? info : &ctx->image;
     ota_err_t err = verify_as(ctx, p, kind, data_len, info);
     if (!err && ctx->cfg.image_policy) {
         err = ctx->cfg.image_policy(ctx->cfg.image_policy_ctx, ctx->cfg.flash, p, kind, info);
@@ -96,7 +95,7 @@ ota_err_t ota__accept_image(const ota_ctx_t *ctx, const ota_partition_t *p, ota_
     return err;
 }
 
-ota_err_t ota_verify_partition(const ota_ctx_t *ctx, const ota_partition_t *p,
+ota_err_t ota_verify_partition(ota_ctx_t *ctx, const ota_partition_t *p,
                                ota_image_info_t *info)
 {
     if (!ctx || !p) {
@@ -156,7 +155,7 @@ static ota_err_t rollback_target_ok(void *arg, const ota_partition_t *p)
     return err;
 }
 
-ota_err_t ota_partition_sha256(const ota_ctx_t *ctx, const ota_partition_t *p,
+ota_err_t ota_partition_sha256(ota_ctx_t *ctx, const ota_partition_t *p,
                                uint8_t out[OTA_SHA256_LEN])
 {
     if (!ctx || !p || !out) {
@@ -167,10 +166,9 @@ ota_err_t ota_partition_sha256(const ota_ctx_t *ctx, const ota_partition_t *p,
         return OTA_ERR_NOT_FOUND;
     }
     if (p->type == OTA_PART_TYPE_APP) {
-        ota_image_info_t info;
-        ota_err_t err = verify_as(ctx, p, OTA_IMAGE_APP, NULL, &info);
+        ota_err_t err = verify_as(ctx, p, OTA_IMAGE_APP, NULL, &ctx->image);
         if (!err) {
-            memcpy(out, info.hash_calc, OTA_SHA256_LEN);
+            memcpy(out, ctx->image.hash_calc, OTA_SHA256_LEN);
         }
         return err;
     }
@@ -236,9 +234,17 @@ static ota_err_t set_boot(ota_ctx_t *ctx, const ota_partition_t *p, bool validat
         /* ESP-IDF also erases the refused slot; the bootloader rejects it anyway. */
         err = check_secure_version(ctx, p);
     }
-    return err ? err
-               : ota_otadata_set_boot_partition(ctx->cfg.flash, ctx->cfg.table, p,
-                                                ctx->cfg.rollback, ctx->cfg.otadata_writes);
+    if (err) {
+        return err;
+    }
+    /* boot_target() made p the table's factory app or an OTA slot, so the
+     * otadata call is made directly, not through ota_otadata_set_boot_partition's
+     * checks again: one frame less on the deepest path of an update. */
+    const ota_config_t *cfg = &ctx->cfg;
+    return p->subtype == OTA_PART_SUBTYPE_FACTORY
+               ? ota_otadata_set_factory(cfg->flash, cfg->table, cfg->otadata_writes)
+               : ota_otadata_set_boot_slot(cfg->flash, cfg->table, p->subtype & 0x0Fu, cfg->rollback,
+                                           cfg->otadata_writes);
 }
 
 ota_err_t ota_set_boot_partition(ota_ctx_t *ctx, const ota_partition_t *p)

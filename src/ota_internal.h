@@ -8,8 +8,8 @@
 bool ota__overlaps(const ota_partition_t *a, const ota_partition_t *b);
 
 /* Verify the image in p as `kind` (data_len: bytes known to hold it, NULL = the
- * partition), then run the image policy. info may be NULL. */
-ota_err_t ota__accept_image(const ota_ctx_t *ctx, const ota_partition_t *p, ota_image_kind_t kind,
+ * partition), then run the image policy. info NULL: into ctx->image. */
+ota_err_t ota__accept_image(ota_ctx_t *ctx, const ota_partition_t *p, ota_image_kind_t kind,
                             const uint32_t *data_len, ota_image_info_t *info);
 
 /* SHA-256 of flash [addr, addr + len) through the scratch buffer. */

@@ -43,11 +43,10 @@ unsigned ota_app_count(const ota_partition_table_t *table)
 
 /* What every app-side operation starts from. */
 typedef struct otadata_view {
+    const ota_flash_t *flash;
     const ota_partition_t *part;
-    ota_select_entry_t e[2]; /* edited by the operation (never its label) */
-    struct {
-        uint32_t seq, state, crc;
-    } stored[2]; /* the editable fields as read */
+    ota_writes_t writes; /* how rewrite() stores (set by the writing operations) */
+    ota_select_entry_t e[2]; /* as read; rewrite() edits one (never its label) */
     unsigned app_count; /* the application's definition */
 } otadata_view_t;
 
@@ -57,18 +56,14 @@ static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t
     if (!flash || !table) {
         return OTA_ERR_INVALID_ARG;
     }
+    v->flash = flash;
+    v->writes = OTA_WRITES_FAITHFUL;
     v->part = ota_otadata_partition(table);
     if (!v->part) {
         return OTA_ERR_OTADATA_NONE;
     }
     v->app_count = ota_app_count(table);
-    ota_err_t err = ota_otadata_read(flash, v->part, v->e);
-    for (unsigned i = 0; i < 2; i++) {
-        v->stored[i].seq = v->e[i].seq;
-        v->stored[i].state = v->e[i].state;
-        v->stored[i].crc = v->e[i].crc;
-    }
-    return err;
+    return ota_otadata_read(flash, v->part, v->e);
 }
 
 /*
@@ -80,6 +75,7 @@ static ota_err_t load_view_for_write(const ota_flash_t *flash, const ota_partiti
                                      ota_writes_t writes, otadata_view_t *v)
 {
     ota_err_t err = writes > OTA_WRITES_FAITHFUL ? OTA_ERR_INVALID_ARG : load_view(flash, table, v);
+    v->writes = writes;
     if (!err && writes == OTA_WRITES_HARDENED) {
         err = ota_otadata_recover(flash, v->part, false, NULL);
     }
@@ -87,22 +83,22 @@ static ota_err_t load_view_for_write(const ota_flash_t *flash, const ota_partiti
 }
 
 /*
- * esp_ota_ops' rewrite_ota_seq: new seq and its CRC; label and state as they
- * are in v. Hardened skips a rewrite that would store the same bytes (ESP-IDF
- * erases and reprograms them, a power-loss window for nothing).
+ * esp_ota_ops' rewrite_ota_seq: entry `sector` gets seq, its CRC and state;
+ * its label stays. Hardened skips a rewrite that would store the same bytes
+ * (ESP-IDF erases and reprograms them, a power-loss window for nothing).
  */
-static ota_err_t rewrite(const ota_flash_t *flash, otadata_view_t *v, unsigned sector,
-                         uint32_t seq, ota_writes_t writes)
+static ota_err_t rewrite(otadata_view_t *v, unsigned sector, uint32_t seq, uint32_t state)
 {
-    v->e[sector].seq = seq;
-    v->e[sector].crc = ota_otadata_crc(seq);
+    ota_select_entry_t *e = &v->e[sector];
+    uint32_t crc = ota_otadata_crc(seq);
     /* Labels are never edited, so equal fields mean equal stored bytes. */
-    const ota_select_entry_t *e = &v->e[sector];
-    if (writes == OTA_WRITES_HARDENED && e->seq == v->stored[sector].seq &&
-        e->state == v->stored[sector].state && e->crc == v->stored[sector].crc) {
+    if (v->writes == OTA_WRITES_HARDENED && e->seq == seq && e->state == state && e->crc == crc) {
         return OTA_OK;
     }
-    return ota_otadata_store(flash, v->part, sector, &v->e[sector], writes);
+    e->seq = seq;
+    e->state = state;
+    e->crc = crc;
+    return ota_otadata_store(v->flash, v->part, sector, e, v->writes);
 }
 
 /* The active entry, or -1 when there is none or no OTA slot to map it to. */
@@ -153,8 +149,7 @@ ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partitio
             return err;
         }
     }
-    v.e[target].state = rollback ? OTA_IMG_NEW : OTA_IMG_UNDEFINED;
-    return rewrite(flash, &v, target, seq, writes);
+    return rewrite(&v, target, seq, rollback ? OTA_IMG_NEW : OTA_IMG_UNDEFINED);
 }
 
 ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table,
@@ -333,8 +328,7 @@ ota_err_t ota_otadata_mark_valid(const ota_flash_t *flash, const ota_partition_t
     if (v.e[a].state == OTA_IMG_VALID) {
         return OTA_OK;
     }
-    v.e[a].state = OTA_IMG_VALID;
-    return rewrite(flash, &v, (unsigned)a, v.e[a].seq, writes);
+    return rewrite(&v, (unsigned)a, v.e[a].seq, OTA_IMG_VALID);
 }
 
 ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition_table_t *table,
@@ -352,8 +346,7 @@ ota_err_t ota_otadata_mark_invalid(const ota_flash_t *flash, const ota_partition
     if (!rollback_possible_in(table, &v, image_ok, ctx)) {
         return OTA_ERR_OTA_ROLLBACK_FAILED;
     }
-    v.e[a].state = OTA_IMG_INVALID;
-    return rewrite(flash, &v, (unsigned)a, v.e[a].seq, writes);
+    return rewrite(&v, (unsigned)a, v.e[a].seq, OTA_IMG_INVALID);
 }
 
 /* erase_last_boot_app_partition(skip_app_part_erase = !erase_app). */
@@ -422,5 +415,5 @@ ota_err_t ota_otadata_otatool_switch(const ota_flash_t *flash, const ota_partiti
         err = ota_otadata_next_seq(v.e[base].seq, slot, v.app_count, &seq);
     }
     /* otatool's own write, byte for byte: a host tool, not a power-fail path. */
-    return err ? err : rewrite(flash, &v, target, seq, OTA_WRITES_FAITHFUL);
+    return err ? err : rewrite(&v, target, seq, v.e[target].state);
 }

@@ -14,11 +14,17 @@ ota_err_t ota__otadata_check(const ota_flash_t *flash, const ota_partition_t *ot
 
 /*
  * The scratch buffer of an otadata writer: an entry padded to one write unit,
- * a journal record (44 bytes padded to the write unit), a done mark, or flash
- * read back to compare. One per writer, passed down, so a write's stack holds
- * a single write unit however deep the journal goes.
+ * a journal record (OTA__JNL_BODY_LEN bytes padded to the write unit), a done
+ * mark, or flash read back to compare. One per writer, passed down, so a
+ * write's stack holds a single buffer however deep the journal goes. Sized
+ * for the record padded to the largest unit: at least one unit, and enough
+ * for every unit that divides the largest (a unit that does not, e.g. 13 of
+ * 16, may need more: OTA_ERR_OTADATA_WRITE_SIZE).
  */
-#define OTA__OTADATA_BUF_LEN (OTA_OTADATA_MAX_WRITE_SIZE > 64u ? OTA_OTADATA_MAX_WRITE_SIZE : 64u)
+#define OTA__JNL_BODY_LEN 44u
+#define OTA__OTADATA_BUF_LEN                                                                \
+    ((OTA__JNL_BODY_LEN + OTA_OTADATA_MAX_WRITE_SIZE - 1u) / OTA_OTADATA_MAX_WRITE_SIZE *  \
+     OTA_OTADATA_MAX_WRITE_SIZE)
 
 /*
  * ota_otadata_write_entry with the caller's scratch buffer (OTA__OTADATA_BUF_LEN

@@ -25,7 +25,7 @@
 #include "otadata_internal.h"
 
 #define JNL_MAGIC 0x4A41544Fu /* "OTAJ" */
-#define JNL_BODY_LEN 44u
+#define JNL_BODY_LEN OTA__JNL_BODY_LEN
 #define JNL_CRC_AT 40u
 #define JNL_MARK_LEN 4u
 

@@ -114,6 +114,11 @@ typedef struct ota_ctx {
      * session on it, by ota_erase_last_boot_app_partition and by
      * ota_forget_verified(). The bootloader verifies again before booting. */
     const ota_partition_t *verified;
+    /* What the last image verification through this context learnt, for the
+     * image policy when the caller asked for no info. It lives here, in the
+     * caller's memory, rather than on the stack (it is larger than the rest of
+     * a verification's stack). Overwritten by every verification. */
+    ota_image_info_t image;
 } ota_ctx_t;
 
 /* How ota_begin prepares the partition. */
@@ -368,7 +373,7 @@ ota_err_t ota_check_update_head(ota_ctx_t *ctx, const uint8_t *head, size_t len,
  * not checked here. Errors: OTA_ERR_INVALID_ARG (NULL, p not an app),
  * OTA_ERR_NOT_FOUND, image errors (OTA_ERR_IMG_*), the policy's error.
  */
-ota_err_t ota_verify_partition(const ota_ctx_t *ctx, const ota_partition_t *p,
+ota_err_t ota_verify_partition(ota_ctx_t *ctx, const ota_partition_t *p,
                                ota_image_info_t *info);
 
 /*
@@ -376,7 +381,7 @@ ota_err_t ota_verify_partition(const ota_ctx_t *ctx, const ota_partition_t *p,
  * image (what esptool appends; image errors if it does not verify), for any
  * other partition the SHA-256 of all its bytes.
  */
-ota_err_t ota_partition_sha256(const ota_ctx_t *ctx, const ota_partition_t *p,
+ota_err_t ota_partition_sha256(ota_ctx_t *ctx, const ota_partition_t *p,
                                uint8_t out[OTA_SHA256_LEN]);
 
 /* The table's entry equal to p (esp_partition_verify), or NULL. */

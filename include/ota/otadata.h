@@ -46,14 +46,16 @@ extern "C" {
 #define OTA_OTADATA_LABEL_LEN 20u
 #define OTA_OTADATA_SEQ_ERASED 0xFFFFFFFFu
 /*
- * Largest flash write unit supported. Every otadata writer keeps one scratch
- * buffer of max(64, this) bytes on its stack (an entry or a journal record
- * padded to one write unit), so a build for a flash with small write units
- * (NOR: 1; most MCU flash: 4-16) can define it lower, e.g.
- * -DOTA_OTADATA_MAX_WRITE_SIZE=16, and save the difference in stack.
+ * Largest flash write unit supported (a larger one gets
+ * OTA_ERR_OTADATA_WRITE_SIZE). Every otadata writer keeps one scratch buffer
+ * on its stack: a 44-byte journal record padded to this many bytes, at least
+ * one write unit. The default, 64, covers NOR flash (1) and the program units
+ * of most MCU flash (4-32); a flash with larger units (e.g. 128 or 256 bytes)
+ * needs -DOTA_OTADATA_MAX_WRITE_SIZE=<its unit>, at that many bytes of stack.
+ * The host build (CMake) defines 256, so the simulator takes such geometries.
  */
 #ifndef OTA_OTADATA_MAX_WRITE_SIZE
-#define OTA_OTADATA_MAX_WRITE_SIZE 256u
+#define OTA_OTADATA_MAX_WRITE_SIZE 64u
 #endif
 #define OTA_OTADATA_MAX_SLOTS 16u        /* ota_0 .. ota_15 */
 

@@ -220,7 +220,7 @@ static ota_err_t check_image(void *arg, const ota_partition_t *p, uint32_t *secu
 }
 
 /* Does p hold a verified image of this version? */
-static bool holds(const pc_dev_t *d, const ota_partition_t *p, uint32_t version)
+static bool holds(pc_dev_t *d, const ota_partition_t *p, uint32_t version)
 {
     return ota_verify_partition(&d->verify, p, NULL) == OTA_OK && image_version(d, p) == version;
 }
