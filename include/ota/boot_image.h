@@ -30,6 +30,9 @@ typedef struct ota_boot_image_check {
     size_t scratch_len;
     ota_image_policy_fn policy; /* optional, called after the image verified */
     void *policy_ctx;
+    /* Output: what the last check's verification learnt (the policy's input),
+     * kept here in the caller's memory rather than on the boot stack. */
+    ota_image_info_t image;
 } ota_boot_image_check_t;
 
 /*
