@@ -369,8 +369,8 @@ ota_err_t ota_check_update_head(ota_ctx_t *ctx, const uint8_t *head, size_t len,
 
 /*
  * Is the app in p acceptable as a boot target: ota_image_verify() as an app
- * for cfg.device, then the image policy. info may be NULL. Anti-rollback is
- * not checked here. Errors: OTA_ERR_INVALID_ARG (NULL, p not an app),
+ * for cfg.device, then the image policy. info may be NULL: what was learnt
+ * then goes to ctx->image. Anti-rollback is not checked here. Errors: OTA_ERR_INVALID_ARG (NULL, p not an app),
  * OTA_ERR_NOT_FOUND, image errors (OTA_ERR_IMG_*), the policy's error.
  */
 ota_err_t ota_verify_partition(ota_ctx_t *ctx, const ota_partition_t *p,
@@ -378,8 +378,9 @@ ota_err_t ota_verify_partition(ota_ctx_t *ctx, const ota_partition_t *p,
 
 /*
  * esp_partition_get_sha256: for an app partition the SHA-256 of its verified
- * image (what esptool appends; image errors if it does not verify), for any
- * other partition the SHA-256 of all its bytes.
+ * image (what esptool appends; image errors if it does not verify; the
+ * verification's findings go to ctx->image), for any other partition the
+ * SHA-256 of all its bytes.
  */
 ota_err_t ota_partition_sha256(ota_ctx_t *ctx, const ota_partition_t *p,
                                uint8_t out[OTA_SHA256_LEN]);
