@@ -370,8 +370,9 @@ ota_err_t ota_check_update_head(ota_ctx_t *ctx, const uint8_t *head, size_t len,
 /*
  * Is the app in p acceptable as a boot target: ota_image_verify() as an app
  * for cfg.device, then the image policy. info may be NULL: what was learnt
- * then goes to ctx->image. Anti-rollback is not checked here. Errors: OTA_ERR_INVALID_ARG (NULL, p not an app),
- * OTA_ERR_NOT_FOUND, image errors (OTA_ERR_IMG_*), the policy's error.
+ * then goes to ctx->image. Anti-rollback is not checked here.
+ * Errors: OTA_ERR_INVALID_ARG (NULL, p not an app), OTA_ERR_NOT_FOUND,
+ * image errors (OTA_ERR_IMG_*), the policy's error.
  */
 ota_err_t ota_verify_partition(ota_ctx_t *ctx, const ota_partition_t *p,
                                ota_image_info_t *info);
