@@ -45,7 +45,7 @@ unsigned ota_app_count(const ota_partition_table_t *table)
 typedef struct otadata_view {
     const ota_flash_t *flash;
     const ota_partition_t *part;
-    ota_writes_t writes; /* how rewrite() stores (set by the writing operations) */
+    ota_writes_t writes; /* how rewrite() stores: FAITHFUL unless load_view_for_write says */
     ota_select_entry_t e[2]; /* as read; rewrite() edits one (never its label) */
     unsigned app_count; /* the application's definition */
 } otadata_view_t;
