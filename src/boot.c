@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#include "otadata_internal.h"
+
+/* A feature asked for and built in (ota/config.h): compiled-out paths are dropped. */
+#define ROLLBACK(cfg) (OTA_CONFIG_BOOT_ROLLBACK && (cfg)->rollback)
+#define ANTI_ROLLBACK(cfg) (OTA_CONFIG_BOOT_ANTI_ROLLBACK && (cfg)->anti_rollback)
+
 /* The table as the ESP-IDF bootloader indexes it (bootloader_state_t), slots aside. */
 typedef struct boot_layout {
     const ota_partition_t *factory, *test, *otadata;
@@ -113,7 +119,7 @@ static void recover(boot_run_t *run)
 {
     unsigned restored = 0;
     ota_select_entry_t *e = run->res->entries;
-    if (run->cfg->writes != OTA_WRITES_HARDENED || !run->lay.otadata ||
+    if (!OTA__HARDENED(run->cfg->writes) || !run->lay.otadata ||
         ota_otadata_recover(run->flash, run->lay.otadata, true, &restored) != OTA_OK ||
         !restored || ota_otadata_read(run->flash, run->lay.otadata, e) != OTA_OK) {
         return; /* a flash failure shows again, and is reported, when otadata is read */
@@ -132,13 +138,13 @@ static bool image_acceptable(const boot_run_t *run, const ota_partition_t *p, ui
     if (!p || run->cfg->check_image(run->cfg->ctx, p, version) != OTA_OK) {
         return false;
     }
-    return !run->cfg->anti_rollback || *version >= run->res->secure_version;
+    return !ANTI_ROLLBACK(run->cfg) || *version >= run->res->secure_version;
 }
 
 /* A failed raise does not stop the boot (as in ESP-IDF), but is reported. */
 static void raise_version(boot_run_t *run, uint32_t version)
 {
-    if (!run->cfg->anti_rollback || version <= run->res->secure_version) {
+    if (!ANTI_ROLLBACK(run->cfg) || version <= run->res->secure_version) {
         return;
     }
     ota_err_t err = run->cfg->raise_version(run->cfg->ctx, version);
@@ -190,13 +196,13 @@ static ota_err_t select_start(boot_run_t *run, int *index)
     if (err) {
         return err;
     }
-    if (run->cfg->rollback) {
+    if (ROLLBACK(run->cfg)) {
         abort_pending(run, e);
     }
     bool both_initial = ota_select_entry_is_initial(&e[0]) && ota_select_entry_is_initial(&e[1]);
     uint32_t versions[2] = {0, 0};
     int a;
-    if (run->cfg->anti_rollback) {
+    if (ANTI_ROLLBACK(run->cfg)) {
         if (both_initial) {
             res->initial_contents = true;
             res->reason = OTA_BOOT_REASON_INITIAL_OTADATA;
@@ -222,7 +228,7 @@ static ota_err_t select_start(boot_run_t *run, int *index)
     res->active_entry = a;
     res->reason = OTA_BOOT_REASON_ACTIVE_ENTRY;
     *index = (int)ota_otadata_slot(e[a].seq, lay->app_count);
-    if (run->cfg->rollback && e[a].state == OTA_IMG_NEW) {
+    if (ROLLBACK(run->cfg) && e[a].state == OTA_IMG_NEW) {
         e[a].state = OTA_IMG_PENDING_VERIFY;
         store_entry(run, (unsigned)a, &e[a]);
     }
@@ -325,12 +331,30 @@ static ota_err_t load(boot_run_t *run, int start)
     return try_boot(run, OTA_BOOT_INDEX_TEST) ? OTA_OK : OTA_ERR_BOOT_NO_IMAGE;
 }
 
+/* The configuration's errors, before anything is read: a feature not built in is refused. */
+static ota_err_t check_config(const ota_boot_config_t *cfg)
+{
+    ota_err_t err = ota__writes_check(cfg->writes);
+    if (err == OTA_ERR_INVALID_ARG || !cfg->check_image ||
+        (cfg->anti_rollback && !cfg->raise_version)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    bool missing = (cfg->rollback && !OTA_CONFIG_BOOT_ROLLBACK) ||
+                   (cfg->anti_rollback && !OTA_CONFIG_BOOT_ANTI_ROLLBACK) ||
+                   (cfg->factory_reset_request && !OTA_CONFIG_BOOT_FACTORY_RESET) ||
+                   (cfg->test_app_request && !OTA_CONFIG_BOOT_TEST_APP);
+    return missing ? OTA_ERR_NOT_SUPPORTED : err;
+}
+
 ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t *table,
                           const ota_boot_config_t *cfg, ota_boot_result_t *out)
 {
-    if (!flash || !table || !cfg || !out || !cfg->check_image ||
-        (cfg->anti_rollback && !cfg->raise_version) || cfg->writes > OTA_WRITES_FAITHFUL) {
+    if (!flash || !table || !cfg || !out) {
         return OTA_ERR_INVALID_ARG;
+    }
+    ota_err_t err = check_config(cfg);
+    if (err) {
+        return err;
     }
     *out = (ota_boot_result_t){.active_entry = -1, .secure_version = cfg->secure_version};
     memset(out->entries, 0xFF, sizeof out->entries);
@@ -339,11 +363,11 @@ ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t 
     recover(&run);
 
     int start;
-    ota_err_t err = select_start(&run, &start);
-    if (!err && cfg->factory_reset_request) {
+    err = select_start(&run, &start);
+    if (!err && OTA_CONFIG_BOOT_FACTORY_RESET && cfg->factory_reset_request) {
         factory_reset(&run);
         err = select_start(&run, &start); /* the test request is not honoured after a reset */
-    } else if (!err && cfg->test_app_request) {
+    } else if (!err && OTA_CONFIG_BOOT_TEST_APP && cfg->test_app_request) {
         if (!run.lay.test) {
             return OTA_ERR_BOOT_NO_TEST_APP;
         }

@@ -8,6 +8,7 @@
 
 #include "label.h"
 #include "ota_internal.h"
+#include "otadata_internal.h"
 
 /* ---- Context ---------------------------------------------------------------- */
 
@@ -15,9 +16,6 @@ static bool config_ok(const ota_config_t *cfg)
 {
     if (!cfg->flash || !cfg->table || !cfg->sha256 || !cfg->scratch ||
         cfg->scratch_len < OTA_SCRATCH_MIN) {
-        return false;
-    }
-    if (cfg->otadata_writes > OTA_WRITES_FAITHFUL) {
         return false;
     }
     return !cfg->anti_rollback ||
@@ -28,6 +26,10 @@ ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg)
 {
     if (!ctx || !cfg || !config_ok(cfg)) {
         return OTA_ERR_INVALID_ARG;
+    }
+    ota_err_t err = ota__writes_check(cfg->otadata_writes);
+    if (err) {
+        return err;
     }
     const ota_flash_t *flash = cfg->flash;
     if (flash->sector_size == 0 || flash->write_size == 0 ||

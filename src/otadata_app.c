@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "otadata_internal.h"
+
 #define OTA_SLOT_SUBTYPE(slot) ((uint8_t)(OTA_PART_SUBTYPE_OTA_MIN + (slot)))
 
 /* ---- Partition table ------------------------------------------------------- */
@@ -74,9 +76,10 @@ static ota_err_t load_view(const ota_flash_t *flash, const ota_partition_table_t
 static ota_err_t load_view_for_write(const ota_flash_t *flash, const ota_partition_table_t *table,
                                      ota_writes_t writes, otadata_view_t *v)
 {
-    ota_err_t err = writes > OTA_WRITES_FAITHFUL ? OTA_ERR_INVALID_ARG : load_view(flash, table, v);
+    ota_err_t err = ota__writes_check(writes);
+    err = err ? err : load_view(flash, table, v);
     v->writes = writes;
-    if (!err && writes == OTA_WRITES_HARDENED) {
+    if (!err && OTA__HARDENED(writes)) {
         err = ota_otadata_recover(flash, v->part, false, NULL);
     }
     return err;
@@ -92,7 +95,7 @@ static ota_err_t rewrite(otadata_view_t *v, unsigned sector, uint32_t seq, uint3
     ota_select_entry_t *e = &v->e[sector];
     uint32_t crc = ota_otadata_crc(seq);
     /* Labels are never edited, so equal fields mean equal stored bytes. */
-    if (v->writes == OTA_WRITES_HARDENED && e->seq == seq && e->state == state && e->crc == crc) {
+    if (OTA__HARDENED(v->writes) && e->seq == seq && e->state == state && e->crc == crc) {
         return OTA_OK;
     }
     e->seq = seq;
@@ -155,14 +158,15 @@ ota_err_t ota_otadata_set_boot_slot(const ota_flash_t *flash, const ota_partitio
 ota_err_t ota_otadata_set_factory(const ota_flash_t *flash, const ota_partition_table_t *table,
                                   ota_writes_t writes)
 {
-    if (!flash || !table || writes > OTA_WRITES_FAITHFUL) {
+    if (!flash || !table) {
         return OTA_ERR_INVALID_ARG;
     }
+    ota_err_t err = ota__writes_check(writes);
     const ota_partition_t *part = ota_otadata_partition(table);
-    if (!part) {
-        return OTA_ERR_OTADATA_NONE;
+    if (err || !part) {
+        return err ? err : OTA_ERR_OTADATA_NONE;
     }
-    if (writes == OTA_WRITES_HARDENED) {
+    if (OTA__HARDENED(writes)) {
         /* Read errors (a partition too small for two copies) are left to the erase. */
         (void)ota_otadata_recover(flash, part, false, NULL);
     }

@@ -4,6 +4,23 @@
 
 #include "ota/otadata.h"
 
+/* HARDENED asked for and compiled in: the test that lets the compiler drop the journal's paths. */
+#define OTA__HARDENED(writes) (OTA_CONFIG_HARDENED_WRITES && (writes) == OTA_WRITES_HARDENED)
+
+/*
+ * Can this build write otadata as `writes` says? OTA_ERR_INVALID_ARG for an
+ * unknown mode, OTA_ERR_NOT_SUPPORTED for HARDENED without
+ * OTA_CONFIG_HARDENED_WRITES (ota/config.h).
+ */
+static inline ota_err_t ota__writes_check(ota_writes_t writes)
+{
+    if (writes > OTA_WRITES_FAITHFUL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    return writes == OTA_WRITES_HARDENED && !OTA_CONFIG_HARDENED_WRITES ? OTA_ERR_NOT_SUPPORTED
+                                                                         : OTA_OK;
+}
+
 /*
  * Can copies of otadata be written on this flash? *unit gets the bytes one
  * entry write programs: max(32, write unit). Errors: OTA_ERR_OTADATA_SIZE

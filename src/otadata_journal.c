@@ -260,14 +260,18 @@ ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *ota
                             unsigned sector, const ota_select_entry_t *e, ota_writes_t writes)
 {
     uint8_t buf[OTA__OTADATA_BUF_LEN];
-    if (!e || sector > 1 || writes > OTA_WRITES_FAITHFUL) {
+    if (!e || sector > 1) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (writes == OTA_WRITES_FAITHFUL) {
+    ota_err_t err = ota__writes_check(writes);
+    if (err) {
+        return err;
+    }
+    if (!OTA__HARDENED(writes)) {
         return ota__otadata_write_entry(flash, otadata, sector, e, buf);
     }
     jnl_t j;
-    ota_err_t err = jnl_open(flash, otadata, buf, &j);
+    err = jnl_open(flash, otadata, buf, &j);
     return err ? err : store_journaled(&j, sector, e);
 }
 
@@ -305,6 +309,9 @@ ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *o
     uint8_t buf[OTA__OTADATA_BUF_LEN];
     restored = restored ? restored : &dummy;
     *restored = 0;
+    if (!OTA_CONFIG_HARDENED_WRITES) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
     jnl_t j;
     ota_err_t err = jnl_open(flash, otadata, buf, &j);
     for (unsigned copy = 0; copy < 2 && !err; copy++) {
@@ -316,17 +323,21 @@ ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *o
 ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *otadata,
                             ota_writes_t writes)
 {
-    if (!flash || !otadata || writes > OTA_WRITES_FAITHFUL) {
+    if (!flash || !otadata) {
         return OTA_ERR_INVALID_ARG;
+    }
+    ota_err_t err = ota__writes_check(writes);
+    if (err) {
+        return err;
     }
     ota_select_entry_t e[2];
     uint32_t copy = ota_otadata_copy_size(flash);
-    if (writes == OTA_WRITES_FAITHFUL || ota_otadata_read(flash, otadata, e) != OTA_OK) {
+    if (!OTA__HARDENED(writes) || ota_otadata_read(flash, otadata, e) != OTA_OK) {
         return ota_flash_erase_range(flash, otadata->offset, otadata->size);
     }
     /* Inactive copy first: until the active one is erased, it still decides the boot. */
     unsigned first = ota_otadata_active(e) == 0 ? 1u : 0u;
-    ota_err_t err = ota_flash_erase_range(flash, otadata->offset + first * copy, copy);
+    err = ota_flash_erase_range(flash, otadata->offset + first * copy, copy);
     if (!err) {
         err = ota_flash_erase_range(flash, otadata->offset + (1u - first) * copy, copy);
     }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/config.h"
 #include "ota/err.h"
 #include "ota/flash.h"
 #include "ota/otadata.h"
@@ -124,7 +125,9 @@ typedef struct ota_boot_result {
  * Decide what to boot and perform the bootloader's otadata writes.
  * Errors: OTA_ERR_INVALID_ARG (NULL flash/table/cfg/out, no check_image,
  * anti_rollback without raise_version, unknown cfg->writes),
- * OTA_ERR_OTADATA_SIZE (otadata smaller than two copies: ESP-IDF resets),
+ * OTA_ERR_NOT_SUPPORTED (a feature this build leaves out, ota/config.h:
+ * rollback, anti_rollback, factory_reset_request, test_app_request, or
+ * writes HARDENED; nothing is read or written), OTA_ERR_OTADATA_SIZE (otadata smaller than two copies: ESP-IDF resets),
  * flash read errors on otadata, OTA_ERR_BOOT_NO_TEST_APP (test requested, no
  * test partition), OTA_ERR_BOOT_NO_IMAGE (nothing bootable). On error *out
  * still lists the writes already done.

@@ -150,8 +150,9 @@ struct ota_session {
  * entry). Errors: OTA_ERR_INVALID_ARG (NULL ctx/cfg, a required field
  * missing, scratch smaller than OTA_SCRATCH_MIN, anti_rollback without
  * rollback or without the counter accessors, running not an app partition of
- * the table, unknown otadata_writes), OTA_ERR_NOT_SUPPORTED (flash sector size 0, write unit 0 or
- * above OTA_SESSION_TAIL_MAX).
+ * the table, unknown otadata_writes), OTA_ERR_NOT_SUPPORTED (flash sector
+ * size 0, write unit 0 or above OTA_SESSION_TAIL_MAX; otadata_writes
+ * HARDENED in a build without OTA_CONFIG_HARDENED_WRITES, ota/config.h).
  */
 ota_err_t ota_init(ota_ctx_t *ctx, const ota_config_t *cfg);
 

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota/config.h"
 #include "ota/err.h"
 #include "ota/flash.h"
 #include "ota/partition.h"
@@ -194,6 +195,10 @@ ota_err_t ota_otadata_write_entry(const ota_flash_t *flash, const ota_partition_
  *
  * OTA_WRITES_FAITHFUL: ESP-IDF's exact write sequence, for comparison and
  * for the vectors. docs/DESIGN.md, "Power-loss safety", has the details.
+ *
+ * A build with OTA_CONFIG_HARDENED_WRITES 0 (ota/config.h) links no journal:
+ * every function that takes a mode then refuses HARDENED with
+ * OTA_ERR_NOT_SUPPORTED, and ota_otadata_recover() always does.
  */
 typedef enum ota_writes {
     OTA_WRITES_HARDENED = 0,
@@ -203,7 +208,8 @@ typedef enum ota_writes {
 /*
  * Store e as copy `sector` as `writes` says: FAITHFUL is
  * ota_otadata_write_entry(); HARDENED journals the copy's current entry
- * first when it has a right CRC. Errors: those of ota_otadata_write_entry().
+ * first when it has a right CRC. Errors: those of ota_otadata_write_entry(),
+ * OTA_ERR_INVALID_ARG (unknown mode), OTA_ERR_NOT_SUPPORTED (HARDENED, not built in).
  */
 ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *otadata,
                             unsigned sector, const ota_select_entry_t *e, ota_writes_t writes);
@@ -215,7 +221,8 @@ ota_err_t ota_otadata_store(const ota_flash_t *flash, const ota_partition_t *ota
  * entry back; without (an application: the boot already happened on what is
  * on flash) records are only retired. *restored (may be NULL) gets bit i set
  * when copy i was rewritten. Errors: OTA_ERR_INVALID_ARG,
- * OTA_ERR_OTADATA_SIZE, OTA_ERR_OTADATA_WRITE_SIZE, flash errors.
+ * OTA_ERR_OTADATA_SIZE, OTA_ERR_OTADATA_WRITE_SIZE, flash errors,
+ * OTA_ERR_NOT_SUPPORTED (a build without OTA_CONFIG_HARDENED_WRITES).
  */
 ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *otadata,
                               bool restore, unsigned *restored);
@@ -223,7 +230,8 @@ ota_err_t ota_otadata_recover(const ota_flash_t *flash, const ota_partition_t *o
 /*
  * Erase the whole otadata partition (the factory app boots next). HARDENED
  * erases the copy that is not active first, so until the active entry is
- * erased it still decides the boot. Errors: OTA_ERR_INVALID_ARG, flash errors.
+ * erased it still decides the boot. Errors: OTA_ERR_INVALID_ARG, flash errors,
+ * OTA_ERR_NOT_SUPPORTED (HARDENED, not built in).
  */
 ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *otadata,
                             ota_writes_t writes);
@@ -231,6 +239,7 @@ ota_err_t ota_otadata_erase(const ota_flash_t *flash, const ota_partition_t *ota
 /* ---- Application-side operations (esp_ota_ops) --------------------------- */
 /*
  * Common errors: OTA_ERR_INVALID_ARG (NULL arguments, unknown `writes`),
+ * OTA_ERR_NOT_SUPPORTED (`writes` HARDENED, not built in),
  * OTA_ERR_OTADATA_NONE (the table has no otadata partition),
  * OTA_ERR_OTADATA_SIZE, flash errors. The app_count used is the
  * application's (ota_app_count()). Operations that write take `writes`; in

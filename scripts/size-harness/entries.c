@@ -13,6 +13,9 @@
  *   -DOTA_SIZE_SIGV2   boot-only plus Secure Boot v2 signature checks (the
  *                     public-key crypto itself is the ota_sig_engine_t port)
  *
+ * Built with features compiled out (ota/config.h), the same entry points
+ * link less; without anti-rollback a bootloader reads no secure version.
+ *
  * Left out of both: diagnostics text (ota_strerror, ota_err_name,
  * ota_boot_reason_text, ota_img_state_name) and what only host tools use
  * (table serialisation, chip lookup by name, otatool's switch).
@@ -31,7 +34,9 @@ const entry_fn size_entries[] = {
     (entry_fn)ota_partition_table_load,
     (entry_fn)ota_boot_select,
     (entry_fn)ota_image_verify,
+#if OTA_CONFIG_BOOT_ANTI_ROLLBACK
     (entry_fn)ota_image_read_secure_version, /* for anti-rollback */
+#endif
 #ifdef OTA_SIZE_SIGV2
     (entry_fn)ota_sigv2_verify,
 #endif
