@@ -127,10 +127,11 @@ typedef struct ota_boot_result {
  * anti_rollback without raise_version, unknown cfg->writes),
  * OTA_ERR_NOT_SUPPORTED (a feature this build leaves out, ota/config.h:
  * rollback, anti_rollback, factory_reset_request, test_app_request, or
- * writes HARDENED; nothing is read or written), OTA_ERR_OTADATA_SIZE (otadata smaller than two copies: ESP-IDF resets),
- * flash read errors on otadata, OTA_ERR_BOOT_NO_TEST_APP (test requested, no
- * test partition), OTA_ERR_BOOT_NO_IMAGE (nothing bootable). On error *out
- * still lists the writes already done.
+ * writes HARDENED; nothing is read or written), OTA_ERR_OTADATA_SIZE
+ * (otadata smaller than two copies: ESP-IDF resets), flash read errors on
+ * otadata, OTA_ERR_BOOT_NO_TEST_APP (test requested, no test partition),
+ * OTA_ERR_BOOT_NO_IMAGE (nothing bootable). On error *out still lists the
+ * writes already done.
  */
 ota_err_t ota_boot_select(const ota_flash_t *flash, const ota_partition_table_t *table,
                           const ota_boot_config_t *cfg, ota_boot_result_t *out);
