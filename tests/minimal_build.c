@@ -34,15 +34,6 @@ static void open_device(tu_otadev_t *dev)
     tu_otadev_init(dev, &opts);
 }
 
-/* Entry `sector` := {seq, state}, ESP-IDF's way, then the log is cleared. */
-static void put_entry(tu_otadev_t *dev, unsigned sector, uint32_t seq, uint32_t state)
-{
-    ota_select_entry_t e;
-    ota_select_entry_make(&e, seq, state);
-    assert_int_equal(ota_otadata_write_entry(dev->flash, dev->otadata, sector, &e), OTA_OK);
-    tu_flashlog_clear(&dev->log);
-}
-
 static ota_boot_config_t faithful_config(tu_otadev_t *dev)
 {
     return (ota_boot_config_t){.check_image = tu_otadev_check_image,
@@ -71,7 +62,8 @@ static void test_boot_refuses_features_not_built(void **state)
     (void)state;
     tu_otadev_t dev;
     open_device(&dev);
-    put_entry(&dev, 0, 2, OTA_IMG_NEW); /* with rollback this boot would write PENDING_VERIFY */
+    /* With rollback this boot would write PENDING_VERIFY. */
+    tu_otadev_put_entry(&dev, 0, 2, OTA_IMG_NEW);
     ota_boot_config_t cfg = faithful_config(&dev);
     cfg.rollback = true;
     expect_refused(&dev, &cfg, "rollback");
@@ -99,8 +91,8 @@ static void test_boot_without_rollback(void **state)
     (void)state;
     tu_otadev_t dev;
     open_device(&dev);
-    put_entry(&dev, 0, 1, OTA_IMG_VALID);
-    put_entry(&dev, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_NEW);
     ota_boot_config_t cfg = faithful_config(&dev);
     ota_boot_result_t res;
     assert_int_equal(ota_boot_select(dev.flash, &dev.table, &cfg, &res), OTA_OK);
@@ -124,7 +116,7 @@ static void test_otadata_hardened_not_built(void **state)
     (void)state;
     tu_otadev_t dev;
     open_device(&dev);
-    put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
     ota_select_entry_t e;
     ota_select_entry_make(&e, 2, OTA_IMG_NEW);
     unsigned restored = 7;

@@ -38,14 +38,6 @@ static void open_fixture(fixture_t *f, const tu_otadev_opts_t *opts, bool rollba
                                  .ctx = &f->dev};
 }
 
-static void put_entry(fixture_t *f, unsigned sector, uint32_t seq, uint32_t state)
-{
-    ota_select_entry_t e;
-    ota_select_entry_make(&e, seq, state);
-    assert_int_equal(ota_otadata_write_entry(f->dev.flash, f->dev.otadata, sector, &e), OTA_OK);
-    tu_flashlog_clear(&f->dev.log);
-}
-
 static ota_err_t run_boot(fixture_t *f, ota_boot_result_t *res)
 {
     return ota_boot_select(f->dev.flash, &f->dev.table, &f->cfg, res);
@@ -67,7 +59,7 @@ static void test_load_order_with_bad_images(void **state)
     tu_otadev_opts_t opts = {.app_count = 4, .has_factory = true, .has_test = true};
     fixture_t f;
     open_fixture(&f, &opts, false);
-    put_entry(&f, 0, 3, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 0, 3, OTA_IMG_VALID);
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         f.dev.checks = 0;
         expect_boot(&f, order[i], i > 0);
@@ -87,7 +79,7 @@ static void test_test_app_request(void **state)
     tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true, .has_test = true};
     fixture_t f;
     open_fixture(&f, &opts, true);
-    put_entry(&f, 0, 1, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_NEW);
     f.cfg.test_app_request = true;
     ota_boot_result_t res;
     assert_int_equal(run_boot(&f, &res), OTA_OK);
@@ -115,7 +107,7 @@ static void test_factory_reset(void **state)
     tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true, .has_test = true};
     fixture_t f;
     open_fixture(&f, &opts, false);
-    put_entry(&f, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 1, 2, OTA_IMG_VALID);
     const ota_partition_t *nvs = tu_otadev_part(&f.dev, "nvs");
     const ota_partition_t *phy = tu_otadev_part(&f.dev, "phy_init");
     memset(f.dev.sim.mem + nvs->offset, 0x00, nvs->size);
@@ -147,8 +139,8 @@ static void test_factory_reset_keeping_otadata(void **state)
     tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true};
     fixture_t f;
     open_fixture(&f, &opts, true);
-    put_entry(&f, 0, 1, OTA_IMG_VALID);
-    put_entry(&f, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 1, 2, OTA_IMG_NEW);
     f.cfg.factory_reset_request = true;
     f.cfg.factory_reset_labels = "phy_init";
     ota_boot_result_t res;
@@ -169,8 +161,8 @@ static void test_anti_rollback_skips_old_versions(void **state)
     open_fixture(&f, &opts, true);
     f.cfg.anti_rollback = true;
     f.cfg.secure_version = 2;
-    put_entry(&f, 0, 1, OTA_IMG_VALID);
-    put_entry(&f, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 1, 2, OTA_IMG_VALID);
     tu_otadev_set_version(&f.dev, "ota_0", 2);
     tu_otadev_set_version(&f.dev, "ota_1", 1); /* newer entry, older firmware */
     ota_boot_result_t res;
@@ -202,8 +194,8 @@ static void test_anti_rollback_new_entry_not_burned(void **state)
     open_fixture(&f, &opts, true);
     f.cfg.anti_rollback = true;
     f.cfg.secure_version = 1;
-    put_entry(&f, 0, 1, OTA_IMG_VALID);
-    put_entry(&f, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 1, 2, OTA_IMG_NEW);
     tu_otadev_set_version(&f.dev, "ota_0", 1);
     tu_otadev_set_version(&f.dev, "ota_1", 3);
     ota_boot_result_t res;
@@ -247,7 +239,7 @@ static void test_anti_rollback_refused_raise_is_reported(void **state)
     f.cfg.anti_rollback = true;
     f.cfg.secure_version = 2;
     f.raise_result = OTA_ERR_OTA_SEC_VER_EXHAUSTED; /* the eFuse field is full */
-    put_entry(&f, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_VALID);
     tu_otadev_set_version(&f.dev, "ota_0", 40);
     ota_boot_result_t res;
     /* As in ESP-IDF the image still boots; the counter stays where it was. */
@@ -271,7 +263,7 @@ static void test_write_failure_does_not_stop_the_boot(void **state)
     tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true};
     fixture_t f;
     open_fixture(&f, &opts, true);
-    put_entry(&f, 0, 1, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_NEW);
     f.dev.sim.fail.at = f.dev.sim.stats.mutations + 1; /* the bootloader's erase fails */
     ota_boot_result_t res;
     assert_int_equal(run_boot(&f, &res), OTA_OK);
@@ -287,7 +279,7 @@ static void test_argument_errors(void **state)
     tu_otadev_opts_t opts = {.app_count = 2, .has_factory = true};
     fixture_t f;
     open_fixture(&f, &opts, true);
-    put_entry(&f, 0, 1, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_NEW);
     ota_boot_result_t res;
     ota_boot_config_t cfg = f.cfg;
     cfg.writes = (ota_writes_t)(OTA_WRITES_FAITHFUL + 1);
@@ -321,8 +313,8 @@ static void test_result_entries(void **state)
     ota_boot_result_t res;
     /* A trial boot: copy 1 turned NEW -> PENDING_VERIFY, copy 0 as it was. */
     open_fixture(&f, &opts, true);
-    put_entry(&f, 0, 1, OTA_IMG_VALID);
-    put_entry(&f, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&f.dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f.dev, 1, 2, OTA_IMG_NEW);
     assert_int_equal(run_boot(&f, &res), OTA_OK);
     assert_int_equal(res.entries[1].state, OTA_IMG_PENDING_VERIFY);
     assert_int_equal(res.entries[0].state, OTA_IMG_VALID);

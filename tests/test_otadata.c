@@ -49,13 +49,6 @@ static void expect_blank(const tu_otadev_t *dev, unsigned sector)
     }
 }
 
-static void put_entry(tu_otadev_t *dev, unsigned sector, uint32_t seq, uint32_t state)
-{
-    ota_select_entry_t e;
-    ota_select_entry_make(&e, seq, state);
-    assert_int_equal(ota_otadata_write_entry(dev->flash, dev->otadata, sector, &e), OTA_OK);
-}
-
 static ota_err_t set_boot(tu_otadev_t *dev, const char *label, bool rollback)
 {
     return ota_otadata_set_boot_partition(dev->flash, &dev->table, tu_otadev_part(dev, label),
@@ -281,7 +274,9 @@ static void test_write_unit_padding(void **state)
         tu_otadev_t dev;
         tu_otadev_opts_t opts = {.app_count = 2, .write_size = units[i]};
         tu_otadev_init(&dev, &opts);
-        put_entry(&dev, 1, 2, OTA_IMG_VALID);
+        ota_select_entry_t e;
+        ota_select_entry_make(&e, 2, OTA_IMG_VALID);
+        assert_int_equal(ota_otadata_write_entry(dev.flash, dev.otadata, 1, &e), OTA_OK);
         expect_entry(&dev, 1, 2, OTA_IMG_VALID);
         /* One erase of copy 1, one program of max(32, unit) bytes, the rest stays 0xFF. */
         assert_int_equal(dev.log.count, 2);
@@ -420,8 +415,8 @@ static void test_sequence_overflow_keeps_running_slot(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 2, true);
-    put_entry(&dev, 0, 0xFFFFFFFE, OTA_IMG_VALID); /* slot (0xFFFFFFFD % 2) = 1 */
-    put_entry(&dev, 1, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 0xFFFFFFFE, OTA_IMG_VALID); /* slot (0xFFFFFFFD % 2) = 1 */
+    tu_otadev_put_entry(&dev, 1, 1, OTA_IMG_VALID);
     assert_string_equal(boot(&dev, true), "ota_1");
     uint8_t before[OTA_OTADATA_SIZE];
     memcpy(before, tu_otadev_otadata_bytes(&dev), sizeof before);
@@ -608,7 +603,7 @@ static void test_scenario_c_rollback_to_factory(void **state)
     /* Only one entry: rolling back means the factory app, if its image is good. */
     tu_otadev_t dev;
     open_dev(&dev, 2, true);
-    put_entry(&dev, 1, 2, OTA_IMG_PENDING_VERIFY);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_PENDING_VERIFY);
     tu_otadev_set_bad(&dev, "factory", true);
     assert_int_equal(ota_otadata_mark_invalid(dev.flash, &dev.table, tu_otadev_image_ok, &dev, ESP_IDF),
                      OTA_ERR_OTA_ROLLBACK_FAILED);
@@ -624,8 +619,8 @@ static void test_scenario_d_begin_invalidates_other_slot(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 2, true);
-    put_entry(&dev, 0, 1, OTA_IMG_VALID);
-    put_entry(&dev, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_VALID);
     const ota_partition_t *ota0 = tu_otadev_part(&dev, "ota_0");
     const ota_partition_t *ota1 = tu_otadev_part(&dev, "ota_1");
     /* The inactive copy designates ota_0: refusing when that is what runs. */
@@ -644,7 +639,7 @@ static void test_scenario_d_begin_invalidates_other_slot(void **state)
                      OTA_ERR_OTADATA_NO_INACTIVE);
 
     /* erase_last_boot_app also wipes the app partition of that copy. */
-    put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
     memset(dev.sim.mem + ota0->offset, 0x00, 16);
     assert_int_equal(ota_otadata_erase_last_boot_app(dev.flash, &dev.table, ota1, ESP_IDF), OTA_OK);
     expect_blank(&dev, 0);

@@ -20,14 +20,6 @@ static void open_dev(tu_otadev_t *dev, uint32_t write_size)
     tu_otadev_init(dev, &opts);
 }
 
-static void put(tu_otadev_t *dev, unsigned copy, uint32_t seq, uint32_t state)
-{
-    ota_select_entry_t e;
-    ota_select_entry_make(&e, seq, state);
-    assert_int_equal(ota_otadata_write_entry(dev->flash, dev->otadata, copy, &e), OTA_OK);
-    tu_flashlog_clear(&dev->log);
-}
-
 static const uint8_t *copy_bytes(const tu_otadev_t *dev, unsigned copy)
 {
     return tu_otadev_otadata_bytes(dev) + copy * OTA_OTADATA_SECTOR_SIZE;
@@ -55,8 +47,8 @@ static void test_record_layout(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 1);
-    put(&dev, 0, 1, OTA_IMG_VALID);
-    put(&dev, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_NEW);
     uint8_t before[OTA_OTADATA_ENTRY_SIZE];
     memcpy(before, copy_bytes(&dev, 1), sizeof before);
     assert_int_equal(store(&dev, 1, 2, OTA_IMG_PENDING_VERIFY), OTA_OK);
@@ -92,7 +84,7 @@ static void test_plain_write_when_nothing_to_keep(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 16);
-    put(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
     assert_int_equal(store(&dev, 1, 2, OTA_IMG_NEW), OTA_OK);
     assert_int_equal(dev.log.count, 2);
     assert_int_equal(dev.log.ops[0].kind, TU_FLASHLOG_ERASE);
@@ -111,8 +103,8 @@ static void test_recover_after_each_cut(void **state)
         for (uint32_t torn = 0; torn < 3; torn++) {
             tu_otadev_t dev;
             open_dev(&dev, 1);
-            put(&dev, 0, 1, OTA_IMG_VALID);
-            put(&dev, 1, 2, OTA_IMG_NEW);
+            tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+            tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_NEW);
             dev.sim.cut = (ota_simflash_cut_t){dev.sim.stats.mutations + cut, torn * 10, torn == 2, 7};
             assert_int_equal(store(&dev, 1, 2, OTA_IMG_PENDING_VERIFY), OTA_ERR_FLASH_POWER_LOSS);
             ota_simflash_power_on(&dev.sim);
@@ -142,8 +134,8 @@ static void test_retire_without_restore(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 4);
-    put(&dev, 0, 1, OTA_IMG_VALID);
-    put(&dev, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_NEW);
     dev.sim.cut = (ota_simflash_cut_t){dev.sim.stats.mutations + 3, 0, false, 0};
     assert_int_equal(store(&dev, 1, 2, OTA_IMG_PENDING_VERIFY), OTA_ERR_FLASH_POWER_LOSS);
     ota_simflash_power_on(&dev.sim);
@@ -165,8 +157,8 @@ static void test_full_spare_area_is_compacted(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 256);
-    put(&dev, 0, 1, OTA_IMG_VALID);
-    put(&dev, 1, 2, OTA_IMG_NEW);
+    tu_otadev_put_entry(&dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_NEW);
     for (unsigned i = 0; i < 20; i++) {
         assert_int_equal(store(&dev, 1, 2, i % 2 ? OTA_IMG_NEW : OTA_IMG_PENDING_VERIFY), OTA_OK);
         expect_entry(&dev, 0, 1, OTA_IMG_VALID);
@@ -206,15 +198,15 @@ static void test_erase_inactive_copy_first(void **state)
     (void)state;
     tu_otadev_t dev;
     open_dev(&dev, 1);
-    put(&dev, 0, 3, OTA_IMG_VALID);
-    put(&dev, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 3, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_VALID);
     assert_int_equal(ota_otadata_set_factory(dev.flash, &dev.table, HARD), OTA_OK);
     assert_int_equal(dev.log.count, 2);
     assert_int_equal(dev.log.ops[0].addr, TU_OTADATA_OFFSET + OTA_OTADATA_SECTOR_SIZE);
     assert_int_equal(dev.log.ops[1].addr, TU_OTADATA_OFFSET);
     tu_flashlog_clear(&dev.log);
-    put(&dev, 0, 3, OTA_IMG_VALID);
-    put(&dev, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 0, 3, OTA_IMG_VALID);
+    tu_otadev_put_entry(&dev, 1, 2, OTA_IMG_VALID);
     assert_int_equal(ota_otadata_set_factory(dev.flash, &dev.table, OTA_WRITES_FAITHFUL), OTA_OK);
     assert_int_equal(dev.log.ops[0].addr, TU_OTADATA_OFFSET);
     tu_otadev_free(&dev);

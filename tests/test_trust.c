@@ -127,13 +127,6 @@ static void put(fixture_t *f, const char *label, const tu_image_t *img)
     tu_otadev_put(&f->dev, label, img->data, img->len);
 }
 
-static void put_entry(fixture_t *f, unsigned sector, uint32_t seq, uint32_t state)
-{
-    ota_select_entry_t e;
-    ota_select_entry_make(&e, seq, state);
-    assert_int_equal(ota_otadata_write_entry(f->dev.flash, f->dev.otadata, sector, &e), OTA_OK);
-}
-
 /* ota_begin / write / end on a slot; returns ota_end's result. */
 static ota_err_t install(fixture_t *f, const char *label, const tu_image_t *img)
 {
@@ -285,8 +278,8 @@ static void test_rollback_target_must_be_signed(void **state)
     tu_image_t unsigned_img = app(0, NULL), signed_img = app(0, k_rsa);
     put(f, "ota_1", &signed_img);
     put(f, "ota_0", &unsigned_img);
-    put_entry(f, 0, 1, OTA_IMG_VALID);
-    put_entry(f, 1, 2, OTA_IMG_PENDING_VERIFY);
+    tu_otadev_put_entry(&f->dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f->dev, 1, 2, OTA_IMG_PENDING_VERIFY);
     bool possible = true;
     assert_int_equal(ota_check_rollback_is_possible(&f->ctx, &possible), OTA_OK);
     assert_false(possible);
@@ -379,8 +372,8 @@ static void test_boot_skips_unsigned_and_wrongly_signed(void **state)
     put(f, "ota_0", &good);
     put(f, "ota_1", &bare);
     put(f, "test", &good);
-    put_entry(f, 0, 1, OTA_IMG_UNDEFINED);
-    put_entry(f, 1, 2, OTA_IMG_UNDEFINED); /* ota_1 is the active slot */
+    tu_otadev_put_entry(&f->dev, 0, 1, OTA_IMG_UNDEFINED);
+    tu_otadev_put_entry(&f->dev, 1, 2, OTA_IMG_UNDEFINED); /* ota_1 is the active slot */
     expect_boot(&b, "ota_0", true);       /* ESP-IDF's order: active slot, then down */
     put(f, "ota_0", &other);
     expect_boot(&b, "factory", true);
@@ -409,8 +402,8 @@ static void test_boot_anti_rollback_with_signatures(void **state)
     tu_image_t v3 = app(3, k_rsa), v2 = app(2, k_rsa), v5_bare = app(5, NULL), v5 = app(5, k_ec256);
     put(f, "ota_0", &v3);
     put(f, "ota_1", &v2);
-    put_entry(f, 0, 1, OTA_IMG_VALID);
-    put_entry(f, 1, 2, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f->dev, 0, 1, OTA_IMG_VALID);
+    tu_otadev_put_entry(&f->dev, 1, 2, OTA_IMG_VALID);
     expect_boot(&b, "ota_0", false); /* the newer entry's image is older than the counter */
     put(f, "ota_1", &v5_bare);
     expect_boot(&b, "ota_0", false); /* newer version, but unsigned: not counted, not burnt */
@@ -436,8 +429,7 @@ static fixture_t *open_anti_rollback(uint32_t running_version, uint32_t counter,
     tu_image_t running = app(running_version, k_rsa);
     put(f, "ota_0", &running);
     tu_image_free(&running);
-    put_entry(f, 0, 1, OTA_IMG_PENDING_VERIFY);
-    tu_flashlog_clear(&f->dev.log);
+    tu_otadev_put_entry(&f->dev, 0, 1, OTA_IMG_PENDING_VERIFY);
     return f;
 }
 

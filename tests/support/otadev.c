@@ -137,6 +137,14 @@ void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65])
     tu_hex(digest, sizeof digest, hex);
 }
 
+void tu_otadev_put_entry(tu_otadev_t *dev, unsigned sector, uint32_t seq, uint32_t state)
+{
+    ota_select_entry_t e;
+    ota_select_entry_make(&e, seq, state);
+    assert_int_equal(ota_otadata_write_entry(dev->flash, dev->otadata, sector, &e), OTA_OK);
+    tu_flashlog_clear(&dev->log);
+}
+
 void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2])
 {
     for (unsigned i = 0; i < 2; i++) {

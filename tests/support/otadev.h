@@ -71,6 +71,11 @@ const uint8_t *tu_otadev_otadata_bytes(const tu_otadev_t *dev);
 /* SHA-256 of the otadata partition's bytes as lowercase hex (65 bytes with NUL). */
 void tu_otadev_otadata_sha256_hex(const tu_otadev_t *dev, char hex[65]);
 
+/* Store {seq, state} with its CRC as copy `sector` the way ESP-IDF writes it
+ * (ota_otadata_write_entry, through the log), then clear the log: a test's
+ * starting state. */
+void tu_otadev_put_entry(tu_otadev_t *dev, unsigned sector, uint32_t seq, uint32_t state);
+
 /* The two entries as stored now. */
 void tu_otadev_entries(const tu_otadev_t *dev, ota_select_entry_t e[2]);
 
